@@ -249,30 +249,13 @@ def _test_call(node) -> bool:
 
 
 def is_test_cell(code:str) -> bool:
-    """Is `code` only fastcore test calls, comments, and simple assignments (to names) that those tests use?
-    A `for` loop over such statements counts too. At least one test call is needed."""
+    """Is `code` only fastcore test calls and comments (a `for` loop over test calls counts too)? A cell that assigns
+    a name is teaching code, whatever the tests do with it: later cells may use the name, so it stays visible."""
     try: tree = ast.parse(code)
     except SyntaxError: return False
-    calls, assigned = [], set()
     def ok(stmts) -> bool:
-        for n in stmts:
-            if _test_call(n): calls.append(n)
-            elif isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
-                for t in (n.targets if isinstance(n, ast.Assign) else [n.target]):
-                    names = t.elts if isinstance(t, ast.Tuple) else [t]
-                    if not all(isinstance(x, ast.Name) for x in names): return False
-                    assigned.update(x.id for x in names)
-            elif isinstance(n, ast.For) and not n.orelse:
-                if not ok(n.body): return False
-            else: return False
-        return True
-    if not ok(tree.body) or not calls: return False
-    # an assignment the tests don't use (directly, or through another assignment) is teaching code: show it
-    used = {x.id for n in ast.walk(tree) if not isinstance(n, (ast.Assign, ast.AnnAssign, ast.Module))
-            for x in ast.walk(n) if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load)}
-    used |= {x.id for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))
-             for x in ast.walk(n.value) if isinstance(x, ast.Name)}
-    return assigned <= used
+        return all(_test_call(n) or (isinstance(n, ast.For) and not n.orelse and ok(n.body)) for n in stmts)
+    return bool(tree.body) and ok(tree.body)
 
 
 # Figures: alt text from the title the cell's code gives the figure, else from where the figure is on the page
@@ -340,8 +323,10 @@ def translate_nb(nb:dict, src:str, *, flags=(), numbers:dict|None=None) -> Page:
             if md.strip(): blocks.append(Block('md', md, where))
             continue
         if not show and not outputs: continue
+        # prose that ends with a colon introduces this cell: it is the demonstration, so never fold it away
+        introduced = bool(blocks) and blocks[-1].kind == 'md' and blocks[-1].text.rstrip().endswith(':')
         blocks.append(Block('code', code, where, outputs, show, fold,   # (myst-nb drops cells with no source)
-                            tests=show and not fold and is_test_cell(code)))
+                            tests=show and not fold and not introduced and is_test_cell(code)))
     _figure_alts(blocks, str(fm['title']))
     meta = {k: v for k, v in fm.items() if k not in ('title', 'description')}
     return Page(src, page_name(src), str(fm['title']), str(fm.get('description') or ''), blocks, meta)

@@ -417,7 +417,8 @@ def test_show_doc_of_classes_and_methods_in_the_build(process):
 
 @pytest.mark.parametrize('src,expected', [
     ('test_eq(f(2), 4)', True),
-    ('# the edges\nx = torch.zeros(3)\ntest_eq(f(x).shape, (3,))\ntest_close(f(x).sum(), 0.)', True),
+    ('# the edges\ntest_eq(f(torch.zeros(3)).shape, (3,))\ntest_close(f(torch.zeros(3)).sum(), 0.)', True),
+    ('x = torch.zeros(3)\ntest_eq(f(x).shape, (3,))', False),  # a name later cells may use: keep it visible
     ('test_fail(lambda: f(-1), contains="must be positive")', True),
     ('for n in (1, 2): test_eq(f(n), 2*n)', True),
     ('fc.test_ne(a, b)', True),
@@ -432,13 +433,19 @@ def test_is_test_cell(src, expected):
 
 
 def test_test_cells_are_collapsed_but_kept():
-    out = myst(code('a = f(3)\ntest_eq(a, 9)'), code('f(3)', result(text_plain='9')))
+    out = myst(code('test_eq(f(3), 9)'), code('f(3)', result(text_plain='9')))
     cells = [c for c in out['cells'] if c['cell_type'] == 'code']
-    assert cells[0]['source'] == 'a = f(3)\ntest_eq(a, 9)'                  # still in the page (and searchable)
+    assert cells[0]['source'] == 'test_eq(f(3), 9)'                           # still in the page (and searchable)
     assert cells[0]['metadata']['tags'] == ['hide-input']
     assert cells[0]['metadata']['mystnb']['code_prompt_show'] == 'Tests'
     assert cells[1]['metadata'] == {}
-    assert 'test_eq(a, 9)' in gfm(code('a = f(3)\ntest_eq(a, 9)'))            # the README shows them as is
+    assert 'test_eq(f(3), 9)' in gfm(code('test_eq(f(3), 9)'))                # the README shows them as is
+
+
+def test_a_test_cell_that_prose_introduces_stays_open():
+    out = myst(md('Try it, and PyTorch refuses:'), code('test_fail(lambda: f(-1), contains="negative")'))
+    cell = next(c for c in out['cells'] if c['cell_type'] == 'code')
+    assert 'hide-input' not in cell['metadata'].get('tags', [])
 
 
 # --- fastprogress bars -------------------------------------------------------------------------------------------------
