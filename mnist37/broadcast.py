@@ -27,7 +27,7 @@ def check_broadcast(a:Tensor, # a tensor
     k = next(k for k in range(1, min(len(sa), len(sb)) + 1) if sa[-k] != sb[-k] and 1 not in (sa[-k], sb[-k]))
     raise ValueError(f"{names[0]} has shape {sa} and {names[1]} has shape {sb}, which don't broadcast: lined up on the "
                      f"right, sizes {sa[-k]} and {sb[-k]} face each other in dimension {-k} counting from the right "
-                     f"({max(len(sa), len(sb)) - k} counting from 0 on the left, as PyTorch's errors do) and neither is 1. "
+                     f"(dimension {max(len(sa), len(sb)) - k} in PyTorch's numbering, from the left) and neither is 1. "
                      "Compare a stack with one image, or two stacks of the same length.")
 
 # %% ../nbs/03_broadcasting.ipynb #8d1f1cf6

@@ -67,7 +67,7 @@ def mnist_loss(predictions:Tensor, # the model's scores, any real numbers, shape
     return torch.where(targets == 1, 1 - p, p).mean()
 
 # %% ../nbs/06_mnist_sgd.ipynb #4a30268e
-def batch_accuracy(xb:Tensor, # the model's scores for a batch, shape (n, 1)
+def batch_accuracy(xb:Tensor, # the model's scores for a batch, shape (n, 1) (the book's name; not the images)
                    yb:Tensor, # the batch's targets, 1 for a 3 and 0 for a 7, same shape
                   ) -> Tensor:
     "The fraction of the batch whose predicted probability is on the right side of 0.5."
