@@ -5,11 +5,12 @@
 # %% ../nbs/06_mnist_sgd.ipynb #430c17a6
 from __future__ import annotations
 
-import math
 from typing import Callable, Iterable, NamedTuple
 
 import torch
 from torch import Tensor, nn
+
+from .sgd import _check_lr, _check_params
 
 # %% auto #0
 __all__ = ['mnist_xy', 'init_params', 'linear1', 'mnist_loss', 'batch_accuracy', 'calc_grad', 'BasicOptim', 'train_epoch',
@@ -84,32 +85,6 @@ def calc_grad(xb:Tensor, # a batch of inputs
     loss.backward()
     return loss.detach()
 
-# %% ../nbs/06_mnist_sgd.ipynb #2d4b2f8d
-def _check_lr(lr) -> float:
-    "Return `lr` as a float, or raise a clear error unless it is a positive finite number."
-    ok = isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0
-    if not ok:
-        raise ValueError(f"lr (the learning rate) must be a positive finite number, not {lr!r}. "
-                         "Try 1.0 for the models in this notebook, or 0.1 to be cautious.")
-    return float(lr)
-
-def _check_params(params:Iterable[Tensor]) -> list[Tensor]:
-    "Return `params` as a list, or raise a clear error unless each one is a leaf tensor that tracks gradients."
-    params = list(params)
-    if not params: raise ValueError("There are no parameters to train: pass a list of tensors, or model.parameters().")
-    for i, p in enumerate(params):
-        if not isinstance(p, Tensor):
-            raise TypeError(f"Parameter {i} is a {type(p).__name__}, not a tensor. Make parameters with init_params.")
-        if not p.requires_grad:
-            raise ValueError(f"Parameter {i} (shape {tuple(p.shape)}) does not have requires_grad set, so it would never "
-                             "get a gradient and training would leave it unchanged. Create it with init_params, "
-                             "or call .requires_grad_() on it.")
-        if not p.is_leaf:
-            raise ValueError(f"Parameter {i} (shape {tuple(p.shape)}) is not a leaf tensor (it was computed from another "
-                             "tracked tensor), so backward() won't fill its .grad. Create it with init_params: "
-                             "(torch.randn(size) * std).requires_grad_().")
-    return params
-
 # %% ../nbs/06_mnist_sgd.ipynb #07243f58
 class BasicOptim:
     "A bare-bones SGD optimizer: `step` moves every parameter against its gradient (downhill) by `lr` times the gradient; `zero_grad` clears the gradients."
@@ -137,7 +112,9 @@ def _as_optimizer(opt, lr):
             raise ValueError(f"Got an optimizer and lr={lr!r}; an optimizer carries its own learning rate. "
                              "Pass lr only together with a list of parameters.")
         return opt
-    return BasicOptim(opt, _check_lr(lr))
+    if lr is None:
+        raise ValueError("Give lr, the learning rate, with a list of parameters (or pass an optimizer instead).")
+    return BasicOptim(opt, lr)
 
 def train_epoch(model:Callable[[Tensor], Tensor], # turns a batch of inputs into scores
                 dl:Iterable, # yields (xb, yb) batches, e.g. a DataLoader
