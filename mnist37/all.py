@@ -1,8 +1,8 @@
 "Everything the series exports, in one import: `from mnist37.all import *`."
 from .data import *
 from .pixels import *
-from .baseline import *
-from .broadcast import *
+from .pixel_similarity import *
+from .broadcasting import *
 from .gradients import *
 from .sgd import *
-from .learner import *
+from .mnist_sgd import *

@@ -66,7 +66,7 @@ def bench_distances(runs:int) -> dict:
     """The baseline's 2,038 x 2 validation distances, one thread: `mnist_distance` called once per image in a Python
     loop against once per stack (both pay its input checks); and the bare expression, as notebook 03 times it."""
     import torch
-    from mnist37.broadcast import mnist_distance
+    from mnist37.broadcasting import mnist_distance
     from mnist37.data import load_mnist_sample
     torch.set_num_threads(1)
     mnist = load_mnist_sample()
@@ -95,7 +95,7 @@ def bench_training(runs:int) -> dict:
     from fastai.torch_core import set_seed
     import fastai.callback.progress  # noqa: F401  (Learner.no_bar, as in the notebook)
     from mnist37.data import load_mnist_sample
-    from mnist37.learner import (BasicOptim, batch_accuracy, init_params, linear1, mnist_loss, mnist_xy, simple_net,
+    from mnist37.mnist_sgd import (BasicOptim, batch_accuracy, init_params, linear1, mnist_loss, mnist_xy, simple_net,
                                  train_epoch, train_model, validate_epoch)
     torch.set_num_threads(1)
     mnist = load_mnist_sample()

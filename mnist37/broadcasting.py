@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .baseline import check_images
+from .pixel_similarity import check_images
 
 # %% auto #0
 __all__ = ['check_broadcast', 'mnist_distance', 'is_3', 'baseline_accuracy']

@@ -1,0 +1,80 @@
+"""Measure the reading load of the lesson notebooks and the taught modules (the reading-path issue's targets).
+
+    python tools/reading_load.py          # a table
+    python tools/reading_load.py --json   # the same numbers as JSON
+
+Lesson notebooks are `nbs/0*.ipynb`; appendix notebooks (`nbs/9*.ipynb`) and `index.ipynb` are reported apart.
+A cell is *hidden* on the site when it has `#| hide`, `#| include: false`, `#| echo: false`, `#| export` or
+`#| exporti`; it is *folded* when it is made only of `test_*` calls and asserts and the prose before it does not end
+with a colon. Shown code lines are the non-blank, non-directive lines of cells that are neither hidden nor folded.
+"""
+import ast, json, re, statistics, sys
+from pathlib import Path
+
+root = Path(__file__).resolve().parents[1]
+HIDE = re.compile(r'^#\|\s*(hide\s*$|include:\s*false|echo:\s*false|export\s*$|exporti\s*$)', re.M)
+INFRA = {'data.py', '_modidx.py', 'all.py', '__init__.py'}
+
+def src(c): return ''.join(c['source'])
+
+def test_only(code):
+    "Only `test_*` calls and asserts (a `for` over them counts too)."
+    try: body = ast.parse(code).body
+    except SyntaxError: return False
+    def ok(stmts):
+        return all(isinstance(n, ast.Assert) or (isinstance(n, ast.For) and ok(n.body)) or
+                   (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and
+                    getattr(n.value.func, 'id', getattr(n.value.func, 'attr', '')).startswith('test_')) for n in stmts)
+    return bool(body) and ok(body)
+
+def nb_load(path):
+    shown = wide = tests = words = 0
+    prose = ''
+    for c in json.loads(path.read_text())['cells']:
+        s = src(c)
+        if c['cell_type'] == 'markdown':
+            words += len(re.sub(r'```.*?```', '', s, flags=re.S).split()); prose = s.strip(); continue
+        if c['cell_type'] != 'code' or HIDE.search(s): continue
+        lines = [l for l in s.splitlines() if l.strip() and not l.startswith('#|')]
+        wide += sum(len(l) > 88 for l in lines)
+        if test_only(s) and not prose.endswith(':'): continue
+        shown += len(lines)
+        tests += sum(l.lstrip().startswith('test_') for l in lines)
+    return dict(shown=shown, wide=wide, tests=tests, words=words)
+
+def body_len(f):
+    "Non-blank lines of a function's body, without its docstring."
+    body = f.body[1:] if ast.get_docstring(f) is not None else f.body
+    return len({n for s in body for n in range(s.lineno, s.end_lineno + 1)})
+
+def module_load():
+    raises, exported, longest = 0, [], (0, '')
+    for p in sorted((root/'mnist37').glob('*.py')):
+        if p.name in INFRA: continue
+        tree = ast.parse(p.read_text())
+        raises += sum(isinstance(n, ast.Raise) for n in ast.walk(tree))
+        names = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                      and getattr(n.targets[0], 'id', '') == '__all__'), [])
+        for n in ast.walk(tree):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                longest = max(longest, (body_len(n), f'{p.stem}.{n.name}'))
+        exported += [body_len(n) for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in names]
+    return dict(raises=raises, median_fn=statistics.median(exported) if exported else 0,
+                longest_fn=longest[0], longest_name=longest[1], exported_fns=len(exported))
+
+def measure():
+    per = {p.name: nb_load(p) for p in sorted((root/'nbs').glob('*.ipynb'))}
+    lessons = {k: v for k, v in per.items() if k[0] == '0'}
+    total = {k: sum(v[k] for v in lessons.values()) for k in ('shown', 'wide', 'tests', 'words')}
+    return dict(notebooks=per, lessons=total, modules=module_load())
+
+if __name__ == '__main__':
+    m = measure()
+    if '--json' in sys.argv: print(json.dumps(m, indent=1)); sys.exit()
+    print(f"{'notebook':28} {'shown':>6} {'>88':>5} {'tests':>6} {'words':>6}")
+    for k, v in m['notebooks'].items(): print(f"{k:28} {v['shown']:6} {v['wide']:5} {v['tests']:6} {v['words']:6}")
+    t, mod = m['lessons'], m['modules']
+    print(f"\nlessons (0*): shown code lines {t['shown']}, over 88 columns {t['wide']}, "
+          f"visible test_* lines {t['tests']}, prose words {t['words']}")
+    print(f"taught modules: raise statements {mod['raises']}, median exported function {mod['median_fn']} lines "
+          f"(of {mod['exported_fns']}), longest function {mod['longest_fn']} lines ({mod['longest_name']})")
