@@ -15,7 +15,7 @@ from torch import Tensor
 from .gradients import _scalar, plot_function
 
 # %% auto #0
-__all__ = ['mse', 'SGDHistory', 'DivergenceError', 'sgd', 'plot_descent', 'lr_explorer']
+__all__ = ['mse', 'SGDHistory', 'DivergenceError', 'check_divergence', 'sgd', 'plot_descent', 'lr_explorer']
 
 # %% ../nbs/05_sgd.ipynb #f7f5b8da
 def mse(preds:Tensor, # the model's predictions
@@ -41,6 +41,18 @@ class DivergenceError(RuntimeError):
     def __init__(self, msg:str, history:SGDHistory):
         super().__init__(msg)
         self.history = history
+
+# %% ../nbs/05_sgd.ipynb #c0ffee05
+def check_divergence(losses:list[float], # the losses so far, oldest first
+                     lr:float, # the learning rate, so the message can suggest a smaller one
+                     patience:int=5, # rises in a row, ending above the first loss, that count as running away
+                    ):
+    "Raise `DivergenceError` if the last loss is NaN or infinite, or has risen `patience` times in a row above the first."
+    tail = losses[-patience-1:]
+    runaway = len(tail) > patience and all(a < b for a, b in zip(tail, tail[1:])) and tail[-1] > losses[0]
+    if math.isfinite(losses[-1]) and not runaway: return
+    raise DivergenceError(f"The loss went from {losses[0]:.3g} to {losses[-1]:.3g} at lr={lr:g}: training diverged. "
+                          f"Try a smaller learning rate, such as lr={lr/10:g}.", None)
 
 # %% ../nbs/05_sgd.ipynb #55fafe76
 def _check_lr(lr) -> float:

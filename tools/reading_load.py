@@ -6,7 +6,7 @@
 Lesson notebooks are `nbs/0*.ipynb`; appendix notebooks (`nbs/9*.ipynb`) and `index.ipynb` are reported apart.
 A cell is *hidden* on the site when it has `#| hide`, `#| include: false`, `#| echo: false`, `#| export` or
 `#| exporti`; it is *folded* when it is made only of `test_*` calls and asserts and the prose before it does not end
-with a colon. Shown code lines are the non-blank, non-directive lines of cells that are neither hidden nor folded.
+with a colon. Prose words leave out code blocks and folded `<details>` answers. Shown code lines are the non-blank, non-directive lines of cells that are neither hidden nor folded.
 """
 import ast, json, re, statistics, sys
 from pathlib import Path
@@ -33,7 +33,8 @@ def nb_load(path):
     for c in json.loads(path.read_text())['cells']:
         s = src(c)
         if c['cell_type'] == 'markdown':
-            words += len(re.sub(r'```.*?```', '', s, flags=re.S).split()); prose = s.strip(); continue
+            words += len(re.sub(r'```.*?```|<details>.*?</details>', '', s, flags=re.S).split())
+            prose = s.strip(); continue
         if c['cell_type'] != 'code' or HIDE.search(s): continue
         lines = [l for l in s.splitlines() if l.strip() and not l.startswith('#|')]
         wide += sum(len(l) > 88 for l in lines)
