@@ -3,7 +3,7 @@
     python tools/reading_load.py          # a table
     python tools/reading_load.py --json   # the same numbers as JSON
 
-Lesson notebooks are `nbs/0*.ipynb`; appendix notebooks (`nbs/9*.ipynb`) and `index.ipynb` are reported apart.
+Lesson notebooks are `nbs/0*.ipynb` but the exercise notebooks; those, appendix notebooks (`nbs/9*.ipynb`) and `index.ipynb` are reported apart.
 A cell is *hidden* on the site when it has `#| hide`, `#| include: false`, `#| echo: false`, `#| export` or
 `#| exporti`; it is *folded* when it is made only of `test_*` calls and asserts and the prose before it does not end
 with a colon. Prose words leave out code blocks and folded `<details>` answers. Shown code lines are the non-blank, non-directive lines of cells that are neither hidden nor folded.
@@ -65,7 +65,7 @@ def module_load():
 
 def measure():
     per = {p.name: nb_load(p) for p in sorted((root/'nbs').glob('*.ipynb'))}
-    lessons = {k: v for k, v in per.items() if k[0] == '0'}
+    lessons = {k: v for k, v in per.items() if k[0] == '0' and '_exercises' not in k}
     total = {k: sum(v[k] for v in lessons.values()) for k in ('shown', 'wide', 'tests', 'words')}
     return dict(notebooks=per, lessons=total, modules=module_load())
 
