@@ -38,7 +38,8 @@ def evaluate(model:nn.Module, # the model to measure
             ) -> tuple[float, float]:
     "The loss and the accuracy of `model` over all of `dl`."
     model.eval()
-    with torch.no_grad(): preds, ys = map(torch.cat, zip(*[(model(xb), yb) for xb, yb in dl]))
+    with torch.no_grad(): preds, ys = zip(*[(model(xb), yb) for xb, yb in dl])
+    preds, ys = torch.cat(preds), torch.cat(ys)
     return loss_fn(preds, ys).item(), batch_accuracy(preds, ys).item()
 
 # %% ../nbs/07_plain_pytorch.ipynb #45193b48
@@ -64,7 +65,8 @@ def fit(model:nn.Module, # the model to train
             loss = loss_fn(model(xb), yb)
             loss.backward(); opt.step(); opt.zero_grad()
             losses.append(loss.item())
-        history.append(Stats(sum(losses)/len(losses), *evaluate(model, valid_dl, loss_fn)))
+        valid_loss, accuracy = evaluate(model, valid_dl, loss_fn)
+        history.append(Stats(sum(losses)/len(losses), valid_loss, accuracy))
     return history
 
 # %% ../nbs/07_plain_pytorch.ipynb #c6180296
@@ -94,7 +96,7 @@ def fit_box(t:Tensor, size:int=20) -> Tensor:
     return t[0, 0].clamp(0, 1)
 
 def centre_by_mass(t:Tensor, size:int=28) -> Tensor:
-    "`t` pasted into a black `size`×`size` square with its centre of mass in the middle."
+    "`t` pasted into a black `size`×`size` square, its centre of mass in the middle."
     (h, w), out = t.shape, torch.zeros(size, size)
     cy = t.sum(1) @ torch.arange(h).float() / t.sum()
     cx = t.sum(0) @ torch.arange(w).float() / t.sum()
@@ -105,7 +107,7 @@ def centre_by_mass(t:Tensor, size:int=28) -> Tensor:
 
 # %% ../nbs/07_plain_pytorch.ipynb #4ab33cbb
 def prepare_digit(img) -> Tensor|None:
-    "`img` prepared as MNIST prepared its digits, shape (28, 28); `None` for a blank page."
+    "`img` prepared as MNIST prepared its digits, (28, 28); `None` if blank."
     t = ink_on_black(as_gray(img))
     if t.max() - t.min() < 0.2: return None
     t = (t - t.min()) / (t.max() - t.min())
@@ -120,7 +122,8 @@ class Verdict(NamedTuple):
 
     def __repr__(self):
         if self.net == 'blank': return 'a blank page: no digit to read'
-        return f'net: {self.net} ({self.confidence:.1%} sure), baseline: {self.baseline}'
+        sure = f'{self.confidence:.1%} sure'
+        return f'net: {self.net} ({sure}), baseline: {self.baseline}'
 
 def classify_digit(img, # a path, a PIL image or an array: your digit, any size
                    net:nn.Module, # a trained 3-vs-7 model: 784 pixels in, a score out
