@@ -338,10 +338,80 @@ def _mnist_sgd() -> list[Exercise]:
                    "ones: a prediction says 3 when its probability is above 0.5.")]),
     ]
 
-# %% ../nbs/91_exercises.ipynb #ba8f25e6
+# %% ../nbs/91_exercises.ipynb #49255656
+def _two_steps(f):
+    "Weights after two `train_step`s of a seeded linear model on real batches."
+    from torch import nn
+    x = torch.cat([_mnist().train_3s[:64], _mnist().train_7s[:64]]).view(-1, 784)
+    y = torch.cat([torch.ones(64), torch.zeros(64)]).view(-1, 1)
+    torch.manual_seed(0)
+    model = nn.Linear(784, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    for i in (0, 1): f(model, opt, x[i::2], y[i::2])
+    return model.weight.detach().clone()
+
+def _predicted(f):
+    "What a `predict` gives, whether it tracks gradients, and the mode it leaves."
+    from torch import nn
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 30), nn.ReLU(), nn.Linear(30, 1))
+    probs = f(model, _mnist().valid_3s[:5].view(-1, 784))
+    return probs.detach(), probs.requires_grad, model.training
+
+def _mnist_loss(p, t):
+    from mnist37.mnist_sgd import mnist_loss
+    return mnist_loss(p, t)
+
+# %% ../nbs/91_exercises.ipynb #c05860d9
+def _plain_pytorch() -> list[Exercise]:
+    from torch import nn
+    def step(model, opt, xb, yb):
+        _mnist_loss(model(xb), yb).backward(); opt.step(); opt.zero_grad()
+    def no_zero(model, opt, xb, yb):
+        _mnist_loss(model(xb), yb).backward(); opt.step()
+    def step_first(model, opt, xb, yb):
+        opt.step(); _mnist_loss(model(xb), yb).backward(); opt.zero_grad()
+    def predict(model, x):
+        model.eval()
+        with torch.no_grad(): return model(x).sigmoid()
+    def tracked(model, x):
+        model.eval()
+        return model(x).sigmoid()
+    def training(model, x):
+        with torch.no_grad(): return model(x).sigmoid()
+    return [
+      Exercise('train_step', step,
+        "Predict, compute the loss, `backward()`, `opt.step()`, `opt.zero_grad()`.",
+        "def train_step(model, opt, xb, yb):\n    loss = mnist_loss(model(xb), yb)\n"
+        "    loss.backward()\n    opt.step()\n    opt.zero_grad()", run=_two_steps,
+        mistakes=[(no_zero, "The second step used both batches' gradients: `.grad` adds up "
+                   "until you clear it with `opt.zero_grad()`."),
+                  (step_first, "`opt.step()` ran before `backward()`, so it had no gradient "
+                   "to follow: compute the loss and call `backward()` first.")]),
+      Exercise('n_params', 784*30 + 30 + 30 + 1,
+        "Each `nn.Linear(a, b)` holds an (b, a) weight matrix and b biases; ReLU has none.",
+        "n_params = 784*30 + 30 + 30*1 + 1   # or sum(p.numel() for p in net.parameters())",
+        run=int,
+        mistakes=[(784*30 + 30*1, "You counted the weights only: each layer also has "
+                   "biases, 30 in the first and 1 in the second."),
+                  (784 + 30 + 1, "You added up the layer sizes: a `Linear(a, b)` layer has "
+                   "a×b weights, one for each input-output pair, plus b biases.")]),
+      Exercise('predict', predict,
+        "Switch to evaluation mode, turn off gradient tracking, and squash the scores.",
+        "def predict(model, x):\n    model.eval()\n    with torch.no_grad():\n"
+        "        return model(x).sigmoid()", run=_predicted,
+        mistakes=[(tracked, "Your predictions still track gradients: compute them inside "
+                   "`with torch.no_grad():`."),
+                  (training, "The model is still in training mode: call `model.eval()` "
+                   "first (it matters for dropout and batch norm)."),
+                  (lambda model, x: predict(model, x).logit(), "These are raw scores: "
+                   "`.sigmoid()` turns them into probabilities.")]),
+    ]
+
+# %% ../nbs/91_exercises.ipynb #24bb89e1
 LESSONS = {'pixels': _pixels, 'pixel_similarity': _pixel_similarity,
            'broadcasting': _broadcasting, 'gradients': _gradients, 'sgd': _sgd,
-           'mnist_sgd': _mnist_sgd}
+           'mnist_sgd': _mnist_sgd, 'plain_pytorch': _plain_pytorch}
 
 def exercises(lesson:str # a lesson's stem, e.g. 'broadcasting'
              ) -> list[Exercise]:
