@@ -13,7 +13,7 @@ from pathlib import Path
 
 root = Path(__file__).resolve().parents[1]
 HIDE = re.compile(r'^#\|\s*(hide\s*$|include:\s*false|echo:\s*false|export\s*$|exporti\s*$)', re.M)
-INFRA = {'data.py', '_modidx.py', 'all.py', '__init__.py'}
+INFRA = {'data.py', 'exercises.py', '_modidx.py', 'all.py', '__init__.py'}  # infrastructure
 
 def src(c): return ''.join(c['source'])
 
