@@ -6,7 +6,7 @@
 Lesson notebooks are `nbs/0*.ipynb` but the exercise notebooks; those, appendix notebooks (`nbs/9*.ipynb`) and `index.ipynb` are reported apart.
 A cell is *hidden* on the site when it has `#| hide`, `#| include: false`, `#| echo: false`, `#| export` or
 `#| exporti`; it is *folded* when it is made only of `test_*` calls and asserts and the prose before it does not end
-with a colon. Prose words leave out code blocks and folded `<details>` answers. Shown code lines are the non-blank, non-directive lines of cells that are neither hidden nor folded.
+with a colon (the cell right before it). Prose words leave out code blocks and folded `<details>` answers. Shown code lines are the non-blank, non-directive lines of cells that are neither hidden nor folded.
 """
 import ast, json, re, statistics, sys
 from pathlib import Path
@@ -35,10 +35,12 @@ def nb_load(path):
         if c['cell_type'] == 'markdown':
             words += len(re.sub(r'```.*?```|<details>.*?</details>', '', s, flags=re.S).split())
             prose = s.strip(); continue
-        if c['cell_type'] != 'code' or HIDE.search(s): continue
+        if c['cell_type'] != 'code': continue
+        intro, prose = prose, ''
+        if HIDE.search(s): continue
         lines = [l for l in s.splitlines() if l.strip() and not l.startswith('#|')]
         wide += sum(len(l) > 88 for l in lines)
-        if test_only(s) and not prose.endswith(':'): continue
+        if test_only(s) and not intro.endswith(':'): continue
         shown += len(lines)
         tests += sum(l.lstrip().startswith('test_') for l in lines)
     return dict(shown=shown, wide=wide, tests=tests, words=words)
