@@ -31,7 +31,8 @@ def show_digits(imgs, # a stack shaped (n, rows, columns), or a list of 2-D imag
     scales = [_scale(im) for im in imgs]  # refuse 0-255 floats before drawing anything
     ncols = math.ceil(len(imgs) / nrows)
     size = min(size, 7 / ncols)
-    h = nrows * size * (1.45 if titles else 1) + (0.45 if title else 0)
+    top = (0.3 if titles else 0) + (0.35 if title else 0)  # inches above the images
+    h = nrows * size + (nrows - 1) * (0.3 if titles else 0.05) + top
     fig, axs = plt.subplots(nrows, ncols, figsize=(ncols * size, h), squeeze=False)
     for i, ax in enumerate(axs.flat):
         ax.set_axis_off()
@@ -40,7 +41,8 @@ def show_digits(imgs, # a stack shaped (n, rows, columns), or a list of 2-D imag
                   interpolation='nearest')
         if titles: ax.set_title(titles[i], fontsize=10)
     if title: fig.suptitle(title, fontsize=12)
-    fig.tight_layout(pad=0.2)
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=1 - top / h, wspace=0.05,
+                        hspace=(0.3 if titles else 0.05) / size)
     plt.close(fig)  # Jupyter shows the returned figure once, and pyplot keeps no copy
     return fig
 
@@ -58,11 +60,11 @@ def show_heatmap(img, # one 2-D image: a tensor, numpy array or PIL image
     "Show `img[rows, cols]` as a table of its values, shaded like `show_digits`."
     import pandas as pd  # here, not at the top: only drawing needs it
     from matplotlib import colormaps, colors
-    a, vmax = np.asarray(img), _scale(img)
+    a, vmax, greys = np.asarray(img), _scale(img), colormaps['Greys']
     df = pd.DataFrame(a[rows, cols], index=range(a.shape[0])[rows],
                       columns=range(a.shape[1])[cols])
     def css(v):
-        rgb = colormaps['Greys'](v / vmax)
+        rgb = greys(v / vmax)
         return f'background-color: {colors.to_hex(rgb)}; color: {_ink(rgb)}'
     uuid = hashlib.sha1(df.to_numpy().tobytes()).hexdigest()[:10]  # a stable HTML id
     font = [{'selector': 'th, td', 'props': 'font-size: 12px; padding: 1px 4px'}]
