@@ -54,8 +54,8 @@ def _ink(rgb) -> str:
     return '#000000' if luminance > 0.179 else '#ffffff'  # both give 4.58:1 at 0.179
 
 def show_heatmap(img, # one 2-D image: a tensor, numpy array or PIL image
-                 rows:slice=slice(None), # the rows to show, e.g. `slice(5, 11)`
-                 cols:slice=slice(None), # the columns to show
+                 rows:slice=slice(None), # rows to show, e.g. `slice(5, 11)`
+                 cols:slice=slice(None), # columns to show
                 ):
     "Show `img[rows, cols]` as a table of its values, shaded like `show_digits`."
     import pandas as pd  # here, not at the top: only drawing needs it
