@@ -57,7 +57,7 @@ def grad_check(f, # a function of a tensor that returns one number
     assert torch.allclose(x.grad, num, rtol, atol), f"autograd {x.grad}, numeric {num}"
     return (x.grad - num).abs().max().item()
 
-# %% ../nbs/04_gradients.ipynb #c051
+# %% ../nbs/04_gradients.ipynb #c052
 def _scalar(y, what='f(x)'):
     "`y` as a single-number tensor (kept for `mnist37.sgd`, which imports it)."
     assert isinstance(y, Tensor), f"{what} returned a {type(y).__name__}, not a tensor"
