@@ -245,9 +245,9 @@ def _sigterm_as_interrupt():
     finally:
         if main: signal.signal(signal.SIGTERM, signal.SIG_DFL if old is None else old)
 
-def _try_lock(fd:int, block:bool) -> bool:
+def _try_lock(fd:int|None, block:bool) -> bool:
     "Lock `fd` exclusively; False if another process holds it or locks don't work here."
-    if fcntl is None: return False
+    if fcntl is None or fd is None: return False
     try: fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
     except OSError: return False
     return True
@@ -280,8 +280,8 @@ def _write_cache(path:Path, key:str, pixels:dict, required:bool=False):
         fd, tmp = tempfile.mkstemp(prefix=f'{CACHE_NAME}.', suffix='.tmp', dir=path)
         with open(fd, 'wb') as f:
             _try_lock(fd, block=False)  # tells _remove_stale_tmps it is live
-            os.fchmod(fd, 0o644)
             _write_all(f, chunks)
+        os.chmod(tmp, 0o644)  # readable by all, like the images
         os.replace(tmp, file)
         tmp = None
     except OSError as e:
@@ -427,14 +427,15 @@ def _install_lock(dest:Path):
     "Hold `dest`'s install lock, after removing the leftovers of killed installs."
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        fd = os.open(dest, os.O_RDONLY)
+        fd = os.open(dest, os.O_RDONLY) if fcntl else None
     except OSError as e: raise _cant_write(dest, e) from None
     try:
         if _try_lock(fd, block=True):  # so no live installer owns a hidden folder
             for old in dest.glob('.mnist_sample-*'):
                 shutil.rmtree(old, ignore_errors=True)
         with _sigterm_as_interrupt(): yield
-    finally: os.close(fd)
+    finally:
+        if fd is not None: os.close(fd)
 
 # %% ../nbs/90_data.ipynb #52fe6974
 def _no_archive(archive) -> FileNotFoundError:

@@ -11,7 +11,7 @@ from PIL import Image
 
 import mnist37.data as data
 from conftest import require
-from test_data import (ROOT, SMALL, add_file, assert_nothing_left, digest, fastai_home, install, leftovers, make_archive,
+from test_data import (ROOT, SMALL, STUB_TORCH, add_file, assert_nothing_left, digest, fastai_home, install, leftovers, make_archive, scratch,
                        no_delete_advice, pixels, png_bytes, read_only, small, small_digests)
 
 def genuine(mnist, counts=SMALL) -> bool:
@@ -25,12 +25,11 @@ def flip(src:Path, dst:Path, at:float) -> Path:
     dst.write_bytes(bytes(b)); return dst
 
 # Children run this: they expect the made-up dataset, optionally pause at a named point, then do `action`.
-CHILD = r'''
-import json, os, sys, tarfile, time, types
-spec = json.loads(os.environ['MNIST37_TEST_SPEC'])
-if spec['action'] == 'cli' or spec.get('pause'):  # torch plays no part: spare the busy CPUs its import
-    sys.modules['torch'] = types.SimpleNamespace(Tensor=None)
+# They test files, locks and signals, not torch: a stand-in for torch spares the busy CPUs its import.
+CHILD = STUB_TORCH + r'''
+import json, os, sys, tarfile, time
 import mnist37.data as data
+spec = json.loads(os.environ['MNIST37_TEST_SPEC'])
 data.EXPECTED_COUNTS, data.CONTENT_SHA256 = spec['counts'], spec['digests']
 def hold():
     open(spec['ready'], 'w').close(); time.sleep(120)
@@ -135,13 +134,13 @@ def test_3_flipped_byte_in_archive(tmp_path, small, at):
     with pytest.raises(ValueError, match=str(bad)): data.extract_mnist_sample(bad, tmp_path/'data')
     assert_nothing_left(tmp_path/'data')
 
-def test_3_flipped_byte_in_the_real_archive(tmp_path):
+def test_3_flipped_byte_in_the_real_archive(scratch):
     archive = os.getenv(data.ARCHIVE_ENV)
     require(archive and Path(archive).is_file(), f"set {data.ARCHIVE_ENV} to a copy of mnist_sample.tgz")
-    bad = flip(Path(archive), tmp_path/'flipped.tgz', 0.5)
+    bad = flip(Path(archive), scratch/'flipped.tgz', 0.5)
     with pytest.raises(ValueError, match=f'{bad}.*(corrupt|not a readable PNG|not MNIST_SAMPLE)'):
-        data.extract_mnist_sample(bad, tmp_path/'data')
-    assert_nothing_left(tmp_path/'data')
+        data.extract_mnist_sample(bad, scratch/'data')
+    assert_nothing_left(scratch/'data')
 
 def test_3_threes_that_are_sevens(tmp_path, small):
     "Right names, right counts, readable PNGs, but train/3 holds other pictures (here: the 7s')."
