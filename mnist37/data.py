@@ -423,14 +423,14 @@ def _install(dest:Path, archive:Path|None) -> Path:
     return target
 
 @contextmanager
-def _install_lock(dest:Path):
-    "Hold `dest`'s install lock, after removing the leftovers of killed installs."
+def _install_lock(dest:Path, block:bool=True):
+    "Hold `dest`'s install lock (if we get it); remove leftovers of killed installs."
     try:
         dest.mkdir(parents=True, exist_ok=True)
         fd = os.open(dest, os.O_RDONLY) if fcntl else None
     except OSError as e: raise _cant_write(dest, e) from None
     try:
-        if _try_lock(fd, block=True):  # so no live installer owns a hidden folder
+        if _try_lock(fd, block):  # so no live installer owns a hidden folder
             for old in dest.glob('.mnist_sample-*'):
                 shutil.rmtree(old, ignore_errors=True)
         with _sigterm_as_interrupt(): yield
@@ -461,7 +461,10 @@ def get_mnist_sample(archive:Path|None=None, # a local `mnist_sample.tgz`
     "Find MNIST_SAMPLE in fastai's data folder, else install it from an archive or web."
     data = fastai_data_path()
     target = data/'mnist_sample'
-    if target.exists(): return check_mnist_sample(target)
+    if target.exists():
+        if any(data.glob('.mnist_sample-*')):  # a killed install's leftovers
+            with suppress(OSError), _install_lock(data, block=False): pass
+        return check_mnist_sample(target)
     archive = archive or os.getenv(ARCHIVE_ENV)
     if archive:
         archive = Path(archive).expanduser()

@@ -299,6 +299,8 @@ def test_6_stale_leftovers_are_removed(fastai_home, tmp_path, small, monkeypatch
     (target/f'{data.CACHE_NAME}.123.k9x.tmp').write_bytes(b'half a cache')
     assert genuine(data.load_mnist_sample())
     assert leftovers(fastai_home/'data', target) == []
+    stale.mkdir(parents=True)  # left by an older version, next to a complete dataset
+    assert data.get_mnist_sample() == target and leftovers(fastai_home/'data') == []
 
 def test_6_kill_at_several_points(tmp_path, small, monkeypatch):
     "SIGTERM or SIGKILL while unpacking, before the rename, or while writing the cache; then run again."
