@@ -5,8 +5,10 @@
 # %% auto #0
 __all__ = ['mse', 'DivergenceError', 'check_divergence', 'sgd_step', 'sgd', 'plot_descent', 'lr_explorer']
 
-# %% ../nbs/05_sgd.ipynb #5ef46186
+# %% ../nbs/05_sgd.ipynb #c131a829
 import math
+from typing import Any, Callable
+
 import torch
 from torch import Tensor
 
@@ -67,28 +69,24 @@ def sgd(params, # the tensors to train, each created with `requires_grad_()`
 def _parabola(w): return (w - 2)**2
 
 def plot_descent(lr:float, # the learning rate
-                 f=_parabola, # the loss, an elementwise function of one number
+                 f:Callable=_parabola, # the loss, an elementwise function of one number
                  w0:float=-1.0, # where `w` starts
                  steps:int=10, # how many steps to take
-                 ax=None, # the matplotlib axes to draw on; a new figure if None
+                 ax:Any=None, # the matplotlib axes to draw on; a new figure if None
                 ):
     "Run `sgd` on the one-parameter loss `f` from `w0`; draw the path of `w` on `f`."
     import matplotlib.pyplot as plt
-    w = torch.tensor(float(w0), requires_grad=True)
-    ws = []  # w before each step: sgd calls loss_fn once a step
+    w, ws = torch.tensor(float(w0), requires_grad=True), []
     def loss_fn():
-        ws.append(w.item())
+        ws.append(w.item())  # sgd calls loss_fn once a step: record where w is
         return f(w)
-    try:
-        sgd([w], loss_fn, lr, steps)
-        ws.append(w.item())
-        note = f'{steps} steps'
+    note = f'{steps} steps'
+    try: sgd([w], loss_fn, lr, steps); ws.append(w.item())  # where the last step ended
     except DivergenceError: note = f'diverged after {len(ws) - 1} steps'
     ws = torch.tensor(ws)
-    lo, hi = ws.min().item(), ws.max().item()
-    if f is _parabola: lo, hi = min(lo, 2.0), max(hi, 2.0)  # keep the minimum in view
-    pad = 0.1*(hi - lo) + 0.5
-    x = torch.linspace(lo - pad, hi + pad, 200)
+    ends = ws.tolist() + ([2.0] if f is _parabola else [])  # keep the minimum in view
+    pad = 0.1*(max(ends) - min(ends)) + 0.5
+    x = torch.linspace(min(ends) - pad, max(ends) + pad, 200)
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
     ax.plot(x, f(x))
     ax.plot(ws, f(ws), 'o-', color='C1', ms=4, lw=1)
