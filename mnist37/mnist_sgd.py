@@ -15,13 +15,13 @@ from torch import Tensor, nn
 
 from .sgd import DivergenceError, check_divergence
 
-# %% ../nbs/06_mnist_sgd.ipynb #fd7de02f
+# %% ../nbs/06_mnist_sgd.ipynb #3ce81771
 def tensor_loader(x:Tensor, # inputs, one row per item
                   y:Tensor, # targets, one row per item
                   bs:int=256, # the batch size
                   shuffle:bool=False, # a new random order every epoch
                  ):
-    "fastai's `DataLoader` over `list(zip(x, y))`, same batches, cut from the tensors at once."
+    "The batches of fastai's `DataLoader(list(zip(x, y)), bs)`, cut from the tensors."
     from fastai.data.load import DataLoader
     def create_batches(order):
         for i in torch.tensor(list(order), dtype=torch.long).split(bs): yield x[i], y[i]
