@@ -1,358 +1,259 @@
-"""Build the docs site into _site/ from the notebooks' saved outputs: no Quarto, no network, no notebook execution.
+"""Build the docs site into _site/ from the notebooks' saved outputs: no Quarto, no network, nothing executed.
 
     python docs/build.py          # what `make docs` runs
 
-1. nbdev's own notebook processors (as `nbdev_docs` uses them, except that the saved show_doc output is used
-   instead of re-running the notebook's imports and exports) prepare each notebook: nbdev's doc links, hidden and
-   exported cells removed, show_doc cells marked `#| output: asis`, and show_doc added for exports without one.
-2. docs/nbmd.py translates what only Quarto understands into MyST, and fails loudly (notebook and cell) on syntax
-   nobody can render.
-3. Sphinx + myst-nb + sphinx-book-theme render the pages; any warning fails the build.
-4. MathJax comes from the jupyter-server-mathjax package (a dev requirement), copied into _site: no CDN.
-
-Pages are named as nbdev publishes them (00_data.ipynb -> data.html); nbs/index.ipynb is the home page, and the
-other notebooks follow it in file-name order.
+1. nbdev's own processors (`FilterDefaults`, minus settings.ini's `skip_procs`) prepare each notebook, as for
+   `nbdev_docs`: front matter, hidden and exported cells, `hide_line`, show_doc cells for exports, doc links.
+2. `page()` keeps to what only Quarto would do: cell options to myst-nb tags, `#| output: asis` to markdown,
+   callouts to admonitions, page names; and it renders show_doc (for `#| export` cells only) from the exported
+   module. Quarto syntax nobody renders fails the build, naming the notebook and the cell.
+3. Sphinx + myst-nb render the pages (`-W`: a warning, a broken link among them, fails the build); KaTeX, from the
+   npm registry (docs/package.json), typesets the math while building, so pages load no math JavaScript.
+tools/readme.py writes README.md from the same `page()`.
 """
 from __future__ import annotations
 
-import configparser, importlib, json, os, re, shutil, sys, time, warnings
+import ast, inspect, json, re, shutil, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS, NBS = ROOT/'docs', ROOT/'nbs'
-SRC, OUT = ROOT/'_site_src', ROOT/'_site'
-sys.path.insert(0, str(DOCS))
-import nbmd  # noqa: E402
-
-
-MIXED = 'mixes imports with other code'
+NBS, SRC, OUT = ROOT/'nbs', ROOT/'_site_src', ROOT/'_site'
+OPTIONS = {'hide', 'export', 'exports', 'exporti', 'default_exp', 'echo:', 'output:', 'include:', 'eval:', 'error:',
+           'exec_doc', 'filter_stream', 'notest', 'slow', 'skip_exec', 'skip_showdoc'}
+CALLOUTS = {'note', 'tip', 'warning', 'important', 'caution'}
+UNSUPPORTED = [(r'\{\{<', 'a `{{< >}}` shortcode'), (r'(?<![\w@])@(fig|tbl|sec|eq|lst)-[\w-]+', 'a cross-reference'),
+               (r'^[ \t]*:{3,}[ \t]*(?!\{?[ \t]*\.?callout-(' + '|'.join(CALLOUTS) + r')\b)[^\s:]', 'a fenced div other than a callout')]
+TESTS = re.compile(r'(test_\w+|assert)\b')
 
 
 class BuildError(Exception): pass
 
 
-def rel(path) -> str:
-    "`path` as shown in messages: relative to the repository when it is inside it."
-    try: return str(Path(path).resolve().relative_to(ROOT))
-    except ValueError: return str(path)
+def slug(title:str) -> str:
+    "A heading's id as Pandoc (so Quarto, so nbdev's links) makes it: 'Finding `x`!' -> 'finding-x'."
+    s = re.sub(r'\s+', '-', re.sub(r'[^\w\s.-]', '', title.strip())).lower()
+    return re.sub(r'^[^a-z]+', '', s) or 'section'
 
 
-def settings() -> configparser.SectionProxy:
-    cfg = configparser.ConfigParser(interpolation=None)
-    cfg.read(ROOT/'settings.ini')
-    return cfg['DEFAULT']
+def page_name(path) -> str: return re.sub(r'^\d+[a-zA-Z0-9]*_', '', Path(path).stem.lower())   # nbdev's rule
 
 
 def notebooks() -> list[Path]:
-    "The notebooks to publish, in series order: index first, then by file name (nbdev skips names starting _ or .)."
+    "index, then the others by file name: lessons 01, 02, ... (their exercises after them), appendices (90_...) last."
     nbs = sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith(('_', '.')))
-    return sorted(nbs, key=lambda p: (p.name != 'index.ipynb', p.name))
+    return sorted(nbs, key=lambda p: p.name != 'index.ipynb')
 
 
-def nbdev_process(paths:list[Path]) -> tuple[dict[Path, dict], dict[Path, dict]]:
-    """Run nbdev's docs processors on each notebook; nbdev's warnings are errors. Returns the processed notebooks,
-    and for each the number (from 1) of every cell id in the saved notebook, for messages."""
-    from execnb.nbio import read_nb, nb2dict
-    from nbdev.process import Processor
-    from nbdev import processors as P
-
-    class show_docs(Processor):
-        """Stands in for nbdev's `exec_show_docs`, which re-runs the notebook's imports, exports and show_doc cells.
-        We use the saved show_doc output, and render show_doc from the exported module (an import, nothing more)
-        only where there is none: a show_doc cell that wasn't run, or an export without a show_doc cell (which
-        nbdev documents anyway). nbdev's warnings are kept: they fail the build."""
-        def __call__(self, cell):
-            if not getattr(self.nb, 'has_docs_', None) or cell.cell_type != 'code': return
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter('always')
-                P._do_eval(cell)   # nbdev warns about cells that mix imports with other code
-            if caught:
-                n = self.nb.cell_numbers_.get(cell.get('id'), '?')
-                warnings.warn(f"{nbmd.cell_where('', n, cell).lstrip(', ')} {MIXED}")
-            if P._is_showdoc(cell) and not any('text/markdown' in o.get('data', {}) for o in cell.get('outputs', [])):
-                cell.outputs = [_show_doc(self.nb, cell.source, added=getattr(cell, 'has_sd', False))]
-            if P._is_showdoc(cell):
-                for o in cell.get('outputs', []):
-                    d = o.get('data', {})
-                    if 'text/markdown' in d:
-                        md = d['text/markdown']
-                        d['text/markdown'] = fix_show_doc(''.join(md) if isinstance(md, list) else md,
-                                                          lambda name: _find(self.nb, name))
-
-    def _show_doc(nb, source:str, added:bool) -> dict:
-        "show_doc's markdown for a show_doc cell without saved output (or one nbdev added), from the exported module."
-        from nbdev.showdoc import show_doc
-        m = re.search(r'^show_doc\(\s*([\w.]+)\s*\)\s*$', source.splitlines()[-1])
-        mod = f"{settings()['lib_name']}.{P._default_exp(nb)}"
-        try:
-            if not m: raise ValueError("only `show_doc(name)` can be rendered from the module")
-            obj = importlib.import_module(mod)
-            for part in m.group(1).split('.'): obj = getattr(obj, part)
-        except Exception as e:
-            what = f"the export {m.group(1) if m else source!r}" if added else f"the show_doc cell {source.splitlines()[-1]!r}"
-            raise BuildError(f"{rel(nb.path_)}: {what} has no saved output, and it can't be rendered "
-                             f"from {mod} ({type(e).__name__}: {e}). Run `nbdev_export`, then run the notebook and save it.") from e
-        return {'output_type': 'execute_result', 'execution_count': None, 'metadata': {},
-                'data': {'text/markdown': show_doc(obj)._repr_markdown_()}}
-
-    def _find(nb, name:str):
-        "The object `name` (`MnistSample`, `BasicOptim.step`) in the notebook's module, else in the whole package."
-        lib = settings()['lib_name']
-        for mod in dict.fromkeys([f"{lib}.{P._default_exp(nb)}", f"{lib}.all"]):
-            try: obj = importlib.import_module(mod)
-            except Exception: continue
-            try:
-                for part in name.split('.'): obj = getattr(obj, part)
-                return obj
-            except AttributeError: continue
-        return None
-
-    class Procs(P.FilterDefaults):
-        def base_procs(self): return [show_docs if p is P.exec_show_docs else p for p in super().base_procs()]
-
-    res, problems, numbering = {}, [], {}
-    for path in paths:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always')
-            nb = read_nb(path)
-            codes = [c for c in nb.cells if c.cell_type == 'code' and c.source.strip()]
-            if len(codes) > 3 and not any(c.get('outputs') for c in codes):
-                problems.append(f"{rel(path)}: no code cell has saved output. The site shows saved outputs: run the "
-                                "notebook top to bottom and save it.")
-            numbering[path] = nb.cell_numbers_ = {c.get('id'): i + 1 for i, c in enumerate(nb.cells)}
-            try: Procs()(nb)
-            except BuildError: raise
-            except Exception as e: problems.append(f"{rel(path)}: nbdev's processors failed: {e}")
-        for w in caught:
-            problems.append(f"{rel(path)}: {str(w.message).strip()}")
-        res[path] = nb2dict(nb)
-    if problems:
-        why = ("\n(nbdev_docs runs every cell that imports something, to render show_doc; a cell that also does "
-               "other work then runs out of context, and nbdev's Quarto build breaks. Put imports in cells of their "
-               "own.)") if any(MIXED in p for p in problems) else ''
-        raise BuildError("the notebooks need fixing before the site can be built (nbdev's warnings fail the build):\n- "
-                         + '\n- '.join(dict.fromkeys(problems)) + why)
-    return res, numbering
+def is_appendix(path) -> bool: return (m := re.match(r'(\d+)', Path(path).name)) is not None and int(m[1]) >= 90
 
 
-# --- show_doc for classes and methods ------------------------------------------------------------------------------
-# nbdev 2.4.14's show_doc renders every class like a function (`def MnistSample(...)->None:`, `def GradCheckError(
-# *args, **kwargs):`) and methods without their class or `self` (`def step():`). The build replaces that signature
-# block with one rendered from the exported module: `class Name(Base):` with its fields (dataclass, NamedTuple) or
-# its `__init__` parameters, with their docments comments; and `Class.method(self, ...)` for methods.
-
-def _comments(obj) -> dict[int, str]:
-    "Line number (1-based, in the file) -> the `# comment` ending that line, for the source of `obj`."
-    import inspect, io, tokenize
-    try: lines, start = inspect.getsourcelines(obj)
-    except (OSError, TypeError): return {}
-    res = {}
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(''.join(lines)).readline):
-            if tok.type == tokenize.COMMENT: res[tok.start[0] + start - 1] = tok.string.lstrip('#').strip()
-    except (tokenize.TokenError, IndentationError): pass
-    return res
+def check(path:Path, nb):
+    "Fail on syntax the site can't render, naming the notebook and the cell: nbdev's processors would pass it on."
+    from nbdev.process import extract_directives
+    tst = set(get_config().get('tst_flags', '').split())
+    for i, c in enumerate(nb.cells, 1):
+        where, text = f"{path.relative_to(ROOT)}, cell {i}", re.sub(r'(`+).*?\1', '', c.source, flags=re.DOTALL)
+        if c.cell_type == 'code':
+            bad = set(extract_directives(c, remove=False)) - OPTIONS - tst
+            if bad: raise BuildError(f"{where}: unknown cell option {', '.join(sorted(bad))} (the site knows "
+                                     f"{', '.join(sorted(OPTIONS))})")
+        elif c.cell_type == 'markdown':
+            for rx, what in UNSUPPORTED:
+                if m := re.search(rx, text, re.MULTILINE):
+                    raise BuildError(f"{where}: {what} is Quarto-only syntax the site can't render: {m[0]!r}")
 
 
-def _anno(a) -> str:
-    import inspect
-    a = getattr(a, '__forward_arg__', a)   # NamedTuple fields under `from __future__ import annotations`
-    return a if isinstance(a, str) else inspect.formatannotation(a).replace(' ', '').replace('|', ' | ')
+def get_config():
+    from nbdev.config import get_config
+    return get_config(path=ROOT)
 
 
-def _fields(cls) -> list[tuple[str, str]]:
-    "`(name:anno=default, docment)` for each field of a dataclass or NamedTuple, in order, from the class body."
-    import ast, dataclasses, inspect, textwrap
-    try: src, start = inspect.getsourcelines(cls)
-    except (OSError, TypeError): src, start = None, 0
-    comments, docs = _comments(cls), {}
-    if src:
-        tree = ast.parse(textwrap.dedent(''.join(src)))
-        for n in tree.body[0].body:
-            if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name):
-                docs[n.target.id] = comments.get(n.end_lineno + start - 1, '')
-    hints = getattr(cls, '__annotations__', {})
-    if dataclasses.is_dataclass(cls):
-        names = [(f.name, f.default) for f in dataclasses.fields(cls)]
-    else:
-        defaults = getattr(cls, '_field_defaults', {})
-        names = [(f, defaults.get(f, dataclasses.MISSING)) for f in cls._fields]
-    res = []
-    for nm, default in names:
-        s = nm + (f':{_anno(hints[nm])}' if nm in hints else '')
-        if default is not dataclasses.MISSING: s += f'={default!r}'
-        res.append((s, docs.get(nm, '')))
-    return res
+def show_doc(obj, name:str) -> str:
+    "show_doc as markdown, as on nbdev's sites: source link, heading, signature, docstring, Type | Default | Details."
+    from fastcore.docments import DocmentTbl, ShowDocRenderer
+    from nbdev.doclinks import NbdevLookup
+    r, src = ShowDocRenderer(obj, name=name), NbdevLookup().code(f"{obj.__module__}.{obj.__qualname__}")
+    params = [str(p) for p in r.sig.parameters.values() if p.name != 'self'] if r.sig else []
+    ret = '' if not r.sig or r.sig.return_annotation is inspect.Signature.empty else \
+        f' -> {inspect.formatannotation(r.sig.return_annotation)}'
+    head = f"{'class ' if inspect.isclass(obj) else ''}{name}("
+    sig = head + ', '.join(params) + ')' + ret
+    if len(sig) > 88: sig = head + '\n' + ''.join(f'    {p},\n' for p in params) + ')' + ret
+    return '\n\n'.join(s for s in [f"[source]({src})" if src else '', f"### {name}", f"```python\n{sig}\n```",
+                                   r.docs, DocmentTbl(obj)._repr_markdown_()] if s)
 
 
-def _params(fn, skip_self:bool) -> list[tuple[str, str]]:
-    "`(name:anno=default, docment)` for each parameter of `fn`, from fastcore's docments."
-    from fastcore.docments import DocmentText
-    params = DocmentText(fn, docstring=False).params
-    if not skip_self:
-        import inspect
-        try: first = next(iter(inspect.signature(fn).parameters), None)
-        except (TypeError, ValueError): first = None
-        if first in ('self', 'cls') and not any(p.split(':')[0].split('=')[0] == first for p, _ in params):
-            params = [(first, ''), *params]
-    return params
+def contrast(html:str) -> str:
+    "pandas Styler heatmaps: per cell, black or white text, whichever contrasts more with the cell (>= 4.58:1)."
+    def lum(hex_):
+        c = [int(hex_[i:i+2], 16)/255 for i in (0, 2, 4)]
+        c = [v/12.92 if v <= 0.04045 else ((v + 0.055)/1.055)**2.4 for v in c]
+        return 0.2126*c[0] + 0.7152*c[1] + 0.0722*c[2]
+    def fix(m):
+        ink = '#000000' if (lum(m[1]) + 0.05)/0.05 >= 1.05/(lum(m[1]) + 0.05) else '#ffffff'
+        return re.sub(r'(?<![-\w])color: *#[0-9a-fA-F]{6}', f'color: {ink}', m[0])
+    return re.sub(r'\{[^{}]*background-color: *#([0-9a-fA-F]{6})[^{}]*\}', fix, html)
 
 
-def _lines(params:list, indent:str, maxline:int=110) -> list[str]:
-    "Parameters one a line with their comments, or on one line when none has a comment and it fits."
-    if not any(d for _, d in params):
-        one = ', '.join(p for p, _ in params)
-        if len(one) + len(indent) <= maxline: return [indent + one]
-    return [f"{indent}{p},{' # ' + d if d else ''}" for p, d in params]
+def markdown(md:str, fmt:str, labels:set, site:str) -> str:
+    "Callouts, answers and links, for MyST (`fmt='myst'`) or GitHub (`'gfm'`). Code spans and blocks are left alone."
+    from docutils.nodes import make_id
+    code = []
+    def keep(m):
+        code.append(re.sub(r'\[(`[^`]+`)\]\([^)]+\)', r'\1', m[0]))   # (nbdev links inside code: plain code)
+        return f'\x00{len(code) - 1}\x00'
+    md = re.sub(r'```.*?```|`[^`\n]+`', keep, md, flags=re.DOTALL)
+    def link(m):
+        text, page, anchor = m[1], m[2], (m[3] or '').lstrip('#')
+        if fmt == 'gfm' and page.endswith('.html') and anchor.lower() in labels: anchor = make_id(f'api-{anchor}')
+        if fmt == 'gfm': return f"[{text}]({site}/{page_name(page)}.html{'#' + anchor if anchor else ''})"
+        if page.endswith('.html'): return f"[{text}](#api-{anchor.lower()})" if anchor.lower() in labels else text
+        return f"[{text}]({page_name(page)}.ipynb{'#' + anchor if anchor else ''})"
+    def callout(m):
+        kind, title, body = m[2], m[3] or '', m[4]
+        if not title and (h := re.match(r'\s*#+ (.*)\n', body)): title, body = h[1], body[h.end():]
+        if fmt == 'gfm': return f"> [!{kind.upper()}]\n" + (f"> **{title}**\n>\n" if title else '') + \
+            re.sub(r'^', '> ', body.strip('\n'), flags=re.MULTILINE)
+        return f":::{{admonition}} {title}\n:class: {kind}\n{body}:::" if title else f":::{{{kind}}}\n{body}:::"
+    target = rf'(?:{re.escape(site)}/)?([\w.-]+\.(?:ipynb|html))(#[^)\s]*)?'
+    md = re.sub(rf'\[([^\]]*)\]\({target}\)', link, md)
+    md = re.sub(r'^(:{3,}) *\{?\s*\.?callout-(\w+)(?: +title="([^"]*)")? *\}?\n(.*?)^\1 *$', callout, md,
+                flags=re.MULTILINE | re.DOTALL)
+    md = re.sub(r'^([ \t]*)<details>\s*<summary>(.*?)</summary>(.*?)</details>',   # answers: markdown inside
+                r'\1<details class="answer"><summary>\2</summary>\n\n\1\3\n\n\1</details>', md,
+                flags=re.MULTILINE | re.DOTALL)
+    return re.sub('\x00(\\d+)\x00', lambda m: code[int(m[1])], md)
 
 
-def class_sig(cls) -> str:
-    "A class's signature block: decorators, `class Name(Bases):`, then its fields or its `__init__` parameters."
-    import dataclasses, inspect
-    bases = [b for b in getattr(cls, '__orig_bases__', cls.__bases__) if b is not object]
-    names = ['NamedTuple' if getattr(b, '__name__', '') == 'NamedTuple' or b is tuple and hasattr(cls, '_fields')
-             else _anno(b) for b in bases]
-    if hasattr(cls, '_fields') and 'NamedTuple' not in names: names = ['NamedTuple']
-    head = f"class {cls.__name__}" + (f"({', '.join(names)})" if names else '') + ':'
-    if dataclasses.is_dataclass(cls):
-        p = cls.__dataclass_params__
-        flags = ', '.join(f'{k}=True' for k in ('frozen', 'order') if getattr(p, k, False))
-        head = f"@dataclass{'(' + flags + ')' if flags else ''}\n{head}"
-    if dataclasses.is_dataclass(cls) or hasattr(cls, '_fields'):
-        body = [f"    {p}{' # ' + d if d else ''}" for p, d in _fields(cls)]
-    elif '__init__' in vars(cls) and inspect.isfunction(vars(cls)['__init__']):
-        params = _params(vars(cls)['__init__'], skip_self=False)
-        one = _lines(params, '')
-        body = ([f"    def __init__({one[0]}): ..."] if len(one) == 1 else
-                ["    def __init__(", *_lines(params, '        '), "    ): ..."])
-    else: body = []
-    return head + ('\n' + '\n'.join(body) if body else ' ...')
+def taught(paths) -> set[str]:
+    "Every public name the notebooks export: each gets a label (and an index entry) where it is taught."
+    from execnb.nbio import read_nb
+    return {n.name.lower() for p in paths for c in read_nb(p).cells if re.match(r'\s*#\|\s*exports?\b', c.source)
+            for n in (c.parsed_() or []) if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name[0] != '_'}
 
 
-def method_sig(cls, name:str, fn) -> str:
-    "A method's signature block: `Class.method(self, ...)->ret:` with docments comments."
-    import inspect
-    from fastcore.docments import DocmentText
-    raw = inspect.getattr_static(cls, name)
-    static, klass = isinstance(raw, staticmethod), isinstance(raw, classmethod)
-    params = _params(fn, skip_self=static or klass)
-    if klass: params = [('cls', ''), *params]
-    ret = re.sub(r'^\)(.*?):', r'\1', DocmentText(fn, docstring=False)._ret_str)   # `->T # doc`
-    one = _lines(params, '')
-    prefix = '@staticmethod\n' if static else '@classmethod\n' if klass else ''
-    if len(one) == 1 and not any(d for _, d in params): return f"{prefix}{cls.__name__}.{name}({one[0]}){ret}"
-    return f"{prefix}{cls.__name__}.{name}(\n" + '\n'.join(_lines(params, '    ')) + f"\n){ret}"
+def page(path:Path, fmt:str='myst', labels:set=frozenset()) -> dict:
+    "The notebook at `path`, processed by nbdev and translated: a notebook for myst-nb (or for README.md)."
+    from execnb.nbio import read_nb
+    from nbdev.processors import FilterDefaults
+    import importlib
+    nb, cfg = read_nb(path), get_config()
+    check(path, nb)
+    exports = {n.name for c in nb.cells if c.cell_type == 'code' and re.match(r'\s*#\|\s*exports\b', c.source)
+               for n in (c.parsed_() or []) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    mod = re.search(r'^#\|\s*default_exp\s+(\S+)', '\n'.join(c.source for c in nb.cells), re.MULTILINE)
+    FilterDefaults()(nb)
+    fm, site = getattr(nb, 'frontmatter_', {}), cfg.doc_host.rstrip('/') + cfg.doc_baseurl.rstrip('/')
+    cells, shown = [md_cell(f"# {fm.get('title', page_name(path))}")], []
+    if fm.get('description'): cells.append(md_cell(('{.lead}\n' if fmt == 'myst' else '> ') + fm['description']))
+    for c in nb.cells:
+        if c.cell_type == 'markdown':
+            cells.append(md_cell(markdown(c.source, fmt, labels, site)))
+        if c.cell_type != 'code': continue
+        opts = {k.rstrip(':'): ' '.join(v) for k, v in c.directives_.items()}
+        if m := re.search(r'^show_doc\(([\w.]+)\)\s*$', c.source, re.MULTILINE):
+            name = m[1]
+            if name in exports: continue   # `#| exports`: the source is shown, and that is its documentation
+            obj = importlib.import_module(f"{cfg.lib_name}.{mod[1] if mod else 'all'}")
+            for part in name.split('.'): obj = getattr(obj, part)
+            c.outputs, opts['output'] = [{'output_type': 'display_data', 'metadata': {},
+                                          'data': {'text/markdown': show_doc(obj, name)}}], 'asis'
+            shown.append(name)
+            if fmt == 'myst': cells.append(md_cell(f"(api-{name.lower()})=\n```{{index}} single: {name}\n```"))
+        if opts.get('include') == 'false': continue
+        src = re.sub(r'\A(\s*#\|.*\n)*', '', c.source).strip()   # (nbdev leaves Quarto's options in; they are in opts)
+        outs = [] if opts.get('output') == 'false' else list(c.get('outputs', []))
+        if opts.get('output') == 'asis':
+            cells.append(md_cell(markdown(''.join(''.join(o.get('data', {}).get('text/markdown', o.get('text', '')))
+                                                  for o in outs), fmt, labels, site)))
+            continue
+        tags = [] if opts.get('echo') != 'false' else ['remove-input']
+        meta = {}
+        if 'exports' in c.directives_:
+            defs = sorted(n.name for n in (c.parsed_() or []) if getattr(n, 'name', '_')[0] != '_')
+            shown += defs
+            if fmt == 'myst' and defs: cells.append(md_cell('\n'.join(f"(api-{d.lower()})=" for d in defs) + '\n' +
+                                                            ''.join(f"```{{index}} single: {d}\n```\n" for d in defs)))
+        elif not tags and is_test(src) and not (cells[-1]['source'].rstrip().endswith(':')):
+            tags, meta = ['hide-input'], {'code_prompt_show': 'Tests', 'code_prompt_hide': 'Hide tests'}
+        for o in outs:
+            d = o.get('data', {})
+            if 'text/html' in d: d['text/html'] = contrast(''.join(d['text/html']))
+            if 'image/png' in d:
+                title = re.search(r"""(?:title\s*=\s*|\.(?:set_title|suptitle|title)\()\s*f?(['"])(.+?)\1""", src)
+                meta['image'] = {'alt': title[2] if title else f"Figure: {fm.get('title', '')}",
+                                 **{k: f"{v}px" for k, v in o.get('metadata', {}).get('image/png', {}).items()
+                                    if k == 'width'}}
+        cells.append({'cell_type': 'code', 'execution_count': None, 'id': '', 'source': src, 'outputs': outs,
+                      'metadata': {**({'tags': tags} if tags else {}), **({'mystnb': meta} if meta else {})}})
+    for i, c in enumerate(cells): c['id'] = f'c{i}'
+    return {'cells': cells, 'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3',
+            'language': 'python'}, 'language_info': {'name': 'python'}, 'title': fm.get('title', ''), 'shown': shown},
+            'nbformat': 4, 'nbformat_minor': 5}
 
 
-def fix_show_doc(md:str, find) -> str:
-    """show_doc's markdown, with the signature of a class or a method rendered as `class_sig`/`method_sig` do.
-    `find(name)` returns the documented object for a heading's name (`MnistSample`, `BasicOptim.step`), or None."""
-    import inspect
-    m = re.search(r'^(#{1,6}) (\S+)\s*\n\n```python\n(.*?)\n```', md, flags=re.MULTILINE | re.DOTALL)
-    if not m: return md
-    name = m.group(2)
-    try: obj = find(name)
-    except Exception: obj = None
-    if obj is None: return md
-    if inspect.isclass(obj): sig = class_sig(obj)
-    elif '.' in name:
-        owner = find(name.rsplit('.', 1)[0])
-        if not inspect.isclass(owner): return md
-        fn = getattr(obj, 'fget', None) or obj
-        if not callable(fn): return md
-        sig = method_sig(owner, name.rsplit('.', 1)[1], fn)
-    else: return md
-    return md[:m.start(3)] + sig + md[m.end(3):]
+def md_cell(text:str) -> dict: return {'cell_type': 'markdown', 'id': '', 'metadata': {}, 'source': text}
 
 
-def placeholder_index(s) -> dict:
-    "A home page for while nbs/index.ipynb doesn't exist yet."
-    return {'cells': [{'cell_type': 'markdown', 'metadata': {},
-                       'source': f"---\ntitle: {json.dumps(s['title'])}\ndescription: {json.dumps(s['description'])}\n---"},
-                      {'cell_type': 'markdown', 'metadata': {}, 'source': 'The notebooks of the series are listed on the left.'}],
-            'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+def is_test(code:str) -> bool:
+    "Only `test_*(...)` calls and `assert`s (a `for` over them too): a cell that only checks, folded on the site."
+    try: tree = ast.parse(code)
+    except SyntaxError: return False
+    def ok(n): return (isinstance(n, ast.Assert) or isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and
+                       re.fullmatch(r'test_\w+', getattr(n.value.func, 'id', getattr(n.value.func, 'attr', ''))) or
+                       isinstance(n, ast.For) and all(map(ok, n.body)))
+    return bool(tree.body) and all(map(ok, tree.body))
 
 
-def translate(processed:dict[Path, dict], numbering:dict, s) -> list[nbmd.Page]:
-    flags = s.get('tst_flags', '').split()
-    pages, errors = [], []
-    for p, nb in processed.items():
-        try: pages.append(nbmd.translate_nb(nb, rel(p), flags=flags, numbers=numbering[p]))
-        except nbmd.TranslationError as e: errors.append(str(e))
-    if errors: raise BuildError("the docs site can't render this:\n- " + '\n- '.join(errors))
-    if not any(p.name == 'index' for p in pages):
-        print("docs: nbs/index.ipynb doesn't exist yet; using a placeholder home page", file=sys.stderr)
-        pages.insert(0, nbmd.translate_nb(placeholder_index(s), 'nbs/index.ipynb'))
-    names = [p.name for p in pages]
-    dups = {n for n in names if names.count(n) > 1}
-    if dups: raise BuildError(f"two notebooks publish to the same page: {', '.join(sorted(dups))}.html")
-    return pages
-
-
-def write_sources(pages:list[nbmd.Page], site_url:str):
-    if SRC.exists(): shutil.rmtree(SRC)
-    SRC.mkdir()
-    order = [p.name for p in pages if p.name != 'index']
-    for p in pages:
-        nb = nbmd.to_myst_nb(p, pages, site_url=site_url, toctree=order if p.name == 'index' else None)
-        (SRC/f'{p.name}.ipynb').write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding='utf-8')
-
-
-def sphinx():
+def sphinx(pages:dict[str, dict]):
+    "Write the MyST notebooks (index gets the table of contents) and build them; any warning fails the build."
     from sphinx.cmd.build import build_main
-    if OUT.exists(): shutil.rmtree(OUT)
-    log = SRC/'sphinx-warnings.txt'
-    args = ['-b', 'html', '-c', str(DOCS), '-d', str(SRC/'.doctrees'), '-W', '--keep-going', '-q', '-j', '1',
-            '-w', str(log), str(SRC), str(SRC/'html')]
-    # myst-nb writes its files beside Sphinx's output folder, so that folder lives in _site_src, not in the repo root
-    if build_main(args) != 0:
-        where = _sphinx_where(log.read_text(encoding='utf-8') if log.exists() else '')
-        raise BuildError("Sphinx warned or failed (warnings fail the build)" + (':\n- ' + '\n- '.join(where) if where else
-                         '; see above'))
+    shutil.rmtree(SRC, ignore_errors=True); shutil.rmtree(OUT, ignore_errors=True)
+    SRC.mkdir()
+    names = [n for n in pages if n != 'index']
+    toc = lambda cap, ns: f"```{{toctree}}\n:hidden:\n:maxdepth: 1\n{':caption: ' + cap if cap else ''}\n\n" + \
+        '\n'.join(ns) + '\n```' if ns else ''
+    pages['index']['cells'].append(md_cell(toc('', [n for n in names if not pages[n]['appendix']]) + '\n\n' +
+                                           toc('Appendices', [n for n in names if pages[n]['appendix']])))
+    for name, nb in pages.items():
+        (SRC/f'{name}.ipynb').write_text(json.dumps({k: v for k, v in nb.items() if k != 'appendix'}), 'utf-8')
+    if build_main(['-b', 'html', '-c', str(ROOT/'docs'), '-d', str(SRC/'.doctrees'), '-W', '--keep-going', '-q',
+                   str(SRC), str(SRC/'html')]):
+        raise BuildError("Sphinx warned (see above; _site_src/NAME.ipynb is the page built from the notebook NAME)")
     shutil.move(str(SRC/'html'), str(OUT))
 
 
-def _sphinx_where(log:str) -> list[str]:
-    "Sphinx's warnings, pointed back at the notebook and cell each came from (myst-nb numbers lines (cell+1)*10000+n)."
-    res = []
-    for line in log.splitlines():
-        m = re.match(r'^(.*?)/_site_src/([\w.-]+)\.ipynb:(\d+): (?:WARNING|ERROR): (.*)$', line)
-        if not m: continue
-        meta = json.loads((SRC/f'{m.group(2)}.ipynb').read_text(encoding='utf-8'))['metadata'].get('nbmd_where', [])
-        i = int(m.group(3)) // 10000 - 1
-        res.append(f"{meta[i] if 0 <= i < len(meta) else m.group(2)}: {m.group(4)}")
-    return res
-
-
-def mathjax():
-    "Copy MathJax 2.7 from the jupyter-server-mathjax package: the site never loads it from a CDN."
-    try: import jupyter_server_mathjax
-    except ImportError as e:
-        raise BuildError("jupyter-server-mathjax is missing: run `make venv` (it is a dev requirement)") from e
-    src = Path(jupyter_server_mathjax.__file__).parent/'static'
-    shutil.copytree(src, OUT/'_static'/'mathjax', ignore=shutil.ignore_patterns('*.md', 'LICENSE*'))
-    shutil.copy(src/'LICENSE', OUT/'_static'/'mathjax'/'LICENSE.txt')
+def finish():
+    "Serve KaTeX's stylesheet and fonts; drop what no page loads (icon fonts, source maps, unused translations)."
+    katex = ROOT/'docs'/'node_modules'/'katex'/'dist'
+    shutil.copytree(katex/'fonts', OUT/'_static'/'katex'/'fonts', ignore=shutil.ignore_patterns('*.ttf', '*.woff'))
+    shutil.copy(katex/'katex.min.css', OUT/'_static'/'katex')
+    for junk in ['_sources', '_static/vendor', '_static/locales', '_static/scripts/fontawesome.js']:
+        p = OUT/junk
+        shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+    for p in OUT.rglob('*.map'): p.unlink()
+    for p in OUT.glob('*.html'):
+        html = re.sub(r'<(script|link)[^>]*fontawesome[^>]*>(</script>)?\s*', '', p.read_text('utf-8'))
+        html = re.sub(r'aria-label="Toggle hidden content">(<span class="collapsed">\s*Tests)', r'aria-label="Tests">\1', html)
+        p.write_text(html, 'utf-8')
+    (OUT/'.nojekyll').touch()
 
 
 def main() -> int:
+    import os
     t0 = time.perf_counter()
-    os.chdir(ROOT)   # nbdev finds settings.ini from the working directory
-    s = settings()
-    site_url = s['doc_host'].rstrip('/') + s['doc_baseurl'].rstrip('/')
+    os.chdir(ROOT)   # nbdev reads settings.ini from the working directory
     try:
         paths = notebooks()
-        processed, numbering = nbdev_process(paths)
-        pages = translate(processed, numbering, s)
-        write_sources(pages, site_url)
-        sphinx()
-        mathjax()
-        shutil.rmtree(OUT/'_sources', ignore_errors=True)   # empty: we don't publish the notebooks' sources
-        (OUT/'.nojekyll').touch()
-    except (BuildError, nbmd.TranslationError) as e:
+        labels = taught(paths)
+        pages = {page_name(p): {**page(p, 'myst', labels), 'appendix': is_appendix(p)} for p in paths}
+        sphinx(pages)
+        finish()
+    except BuildError as e:
         print(f"\ndocs: BUILD FAILED\n{e}", file=sys.stderr)
         return 1
-    print(f"docs: built {len(pages)} pages into {OUT.relative_to(ROOT)}/ in {time.perf_counter()-t0:.1f} s: "
-          + ', '.join(f'{p.name}.html' for p in pages))
+    print(f"docs: built {len(pages)} pages into _site/ in {time.perf_counter() - t0:.1f} s: "
+          + ', '.join(f'{n}.html' for n in pages))
     return 0
 
 
