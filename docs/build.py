@@ -13,10 +13,11 @@ tools/readme.py writes README.md from the same `page()`.
 """
 from __future__ import annotations
 
-import ast, inspect, json, re, shutil, sys, time
+import ast, inspect, json, os, re, shutil, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.modules.setdefault('rfc3987_syntax', None)   # jsonschema (via nbformat) builds its grammars on import: 1 s
 NBS, SRC, OUT = ROOT/'nbs', ROOT/'_site_src', ROOT/'_site'
 OPTIONS = {'hide', 'export', 'exports', 'exporti', 'default_exp', 'echo:', 'output:', 'include:', 'eval:', 'error:',
            'exec_doc', 'filter_stream', 'notest', 'slow', 'skip_exec', 'skip_showdoc'}
@@ -52,7 +53,7 @@ def check(path:Path, nb):
     from nbdev.process import extract_directives
     tst = set(get_config().get('tst_flags', '').split())
     for i, c in enumerate(nb.cells, 1):
-        where, text = f"{path.relative_to(ROOT)}, cell {i}", re.sub(r'(`+).*?\1', '', c.source, flags=re.DOTALL)
+        where, text = f"{os.path.relpath(path, ROOT)}, cell {i}", re.sub(r'(`+).*?\1', '', c.source, flags=re.DOTALL)
         if c.cell_type == 'code':
             bad = set(extract_directives(c, remove=False)) - OPTIONS - tst
             if bad: raise BuildError(f"{where}: unknown cell option {', '.join(sorted(bad))} (the site knows "
@@ -73,13 +74,17 @@ def show_doc(obj, name:str) -> str:
     from fastcore.docments import DocmentTbl, ShowDocRenderer
     from nbdev.doclinks import NbdevLookup
     r, src = ShowDocRenderer(obj, name=name), NbdevLookup().code(f"{obj.__module__}.{obj.__qualname__}")
-    params = [str(p) for p in r.sig.parameters.values() if p.name != 'self'] if r.sig else []
-    ret = '' if not r.sig or r.sig.return_annotation is inspect.Signature.empty else \
-        f' -> {inspect.formatannotation(r.sig.return_annotation)}'
+    sig = inspect.signature(obj)   # annotations as the source spells them (`from __future__ import annotations`)
+    anno = lambda a: a if isinstance(a, str) else inspect.formatannotation(a)
+    params = [('*' * (p.kind == p.VAR_POSITIONAL) + '**' * (p.kind == p.VAR_KEYWORD) + p.name +
+               (f': {anno(p.annotation)}' if p.annotation is not p.empty else '') +
+               (f' = {p.default!r}' if p.default is not p.empty else '')) for p in sig.parameters.values()
+              if p.name != 'self']
+    ret = '' if sig.return_annotation is sig.empty else f' -> {anno(sig.return_annotation)}'
     head = f"{'class ' if inspect.isclass(obj) else ''}{name}("
     sig = head + ', '.join(params) + ')' + ret
     if len(sig) > 88: sig = head + '\n' + ''.join(f'    {p},\n' for p in params) + ')' + ret
-    return '\n\n'.join(s for s in [f"[source]({src})" if src else '', f"### {name}", f"```python\n{sig}\n```",
+    return '\n\n'.join(s for s in [f"[source]({src.replace('#LNone', '')})" if src else '', f"### {name}", f"```python\n{sig}\n```",
                                    r.docs, DocmentTbl(obj)._repr_markdown_()] if s)
 
 
@@ -162,7 +167,10 @@ def page(path:Path, fmt:str='myst', labels:set=frozenset()) -> dict:
             if fmt == 'myst': cells.append(md_cell(f"(api-{name.lower()})=\n```{{index}} single: {name}\n```"))
         if opts.get('include') == 'false': continue
         src = re.sub(r'\A(\s*#\|.*\n)*', '', c.source).strip()   # (nbdev leaves Quarto's options in; they are in opts)
-        outs = [] if opts.get('output') == 'false' else list(c.get('outputs', []))
+        outs = [] if opts.get('output') == 'false' else [{k: ''.join(v) if k == 'text' else v for k, v in o.items()}
+                                                        for o in c.get('outputs', [])]
+        for o in outs:
+            if 'data' in o: o['data'] = {k: ''.join(v) if isinstance(v, list) else v for k, v in o['data'].items()}
         if opts.get('output') == 'asis':
             cells.append(md_cell(markdown(''.join(''.join(o.get('data', {}).get('text/markdown', o.get('text', '')))
                                                   for o in outs), fmt, labels, site)))
@@ -178,7 +186,7 @@ def page(path:Path, fmt:str='myst', labels:set=frozenset()) -> dict:
             tags, meta = ['hide-input'], {'code_prompt_show': 'Tests', 'code_prompt_hide': 'Hide tests'}
         for o in outs:
             d = o.get('data', {})
-            if 'text/html' in d: d['text/html'] = contrast(''.join(d['text/html']))
+            if 'text/html' in d: d['text/html'] = contrast(d['text/html'])
             if 'image/png' in d:
                 title = re.search(r"""(?:title\s*=\s*|\.(?:set_title|suptitle|title)\()\s*f?(['"])(.+?)\1""", src)
                 meta['image'] = {'alt': title[2] if title else f"Figure: {fm.get('title', '')}",
@@ -233,8 +241,9 @@ def finish():
         shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     for p in OUT.rglob('*.map'): p.unlink()
     for p in OUT.glob('*.html'):
-        html = re.sub(r'<(script|link)[^>]*fontawesome[^>]*>(</script>)?\s*', '', p.read_text('utf-8'))
-        html = re.sub(r'aria-label="Toggle hidden content">(<span class="collapsed">\s*Tests)', r'aria-label="Tests">\1', html)
+        drop = r'fontawesome' if p.name == 'search.html' else r'fontawesome|searchtools|language_data|search-snippets|searchindex'
+        html = re.sub(rf'<(script|link)[^>]*({drop})[^>]*>(</script>)?\s*', '', p.read_text('utf-8'))
+        html = re.sub(r'aria-label="Toggle hidden content">(\s*<p class="collapsed[^"]*">Tests<)', r'aria-label="Tests">\1', html)
         p.write_text(html, 'utf-8')
     (OUT/'.nojekyll').touch()
 

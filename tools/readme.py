@@ -15,8 +15,8 @@ HEADER = "<!-- Generated from nbs/index.ipynb by tools/readme.py: edit the noteb
 def render() -> str:
     import build, json, nbformat
     from nbconvert import MarkdownExporter
-    os.chdir(ROOT)   # nbdev reads settings.ini from the working directory
-    nb = build.page(ROOT/'nbs'/build.get_config().get('readme_nb', 'index.ipynb'), 'gfm', build.taught(build.notebooks()))
+    os.chdir(build.ROOT)   # nbdev reads settings.ini from the working directory
+    nb = build.page(build.NBS/build.get_config().get('readme_nb', 'index.ipynb'), 'gfm', build.taught(build.notebooks()))
     for c in nb['cells']:
         if 'remove-input' in c['metadata'].get('tags', []): c['source'] = ''
     md, _ = MarkdownExporter(exclude_raw=True).from_notebook_node(nbformat.reads(json.dumps(nb), 4))
