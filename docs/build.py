@@ -70,22 +70,29 @@ def get_config():
 
 
 def show_doc(obj, name:str) -> str:
-    "show_doc as markdown, as on nbdev's sites: source link, heading, signature, docstring, Type | Default | Details."
-    from fastcore.docments import DocmentTbl, ShowDocRenderer
+    "show_doc as markdown, as on nbdev's sites: heading, source link, signature, docstring, Type | Default | Details."
+    from fastcore.docments import docments
     from nbdev.doclinks import NbdevLookup
-    r, src = ShowDocRenderer(obj, name=name), NbdevLookup().code(f"{obj.__module__}.{obj.__qualname__}")
+    src = (NbdevLookup().code(f"{obj.__module__}.{obj.__qualname__}") or '').replace('#LNone', '')
     sig = inspect.signature(obj)   # annotations as the source spells them (`from __future__ import annotations`)
-    anno = lambda a: a if isinstance(a, str) else inspect.formatannotation(a)
-    params = [('*' * (p.kind == p.VAR_POSITIONAL) + '**' * (p.kind == p.VAR_KEYWORD) + p.name +
-               (f': {anno(p.annotation)}' if p.annotation is not p.empty else '') +
-               (f' = {p.default!r}' if p.default is not p.empty else '')) for p in sig.parameters.values()
-              if p.name != 'self']
-    ret = '' if sig.return_annotation is sig.empty else f' -> {anno(sig.return_annotation)}'
+    txt = lambda a: '' if a is sig.empty or a is None else a if isinstance(a, str) else getattr(a, '__name__', repr(a))
+    ps = [p for p in sig.parameters.values() if p.name != 'self']
+    params = ['*' * (p.kind == p.VAR_POSITIONAL) + '**' * (p.kind == p.VAR_KEYWORD) + p.name +
+              (f': {txt(p.annotation)}' if p.annotation is not p.empty else '') +
+              (f' = {p.default!r}' if p.default is not p.empty else '') for p in ps]
+    ret = '' if inspect.isclass(obj) or txt(sig.return_annotation) in ('', 'None') else \
+        f' -> {txt(sig.return_annotation)}'
     head = f"{'class ' if inspect.isclass(obj) else ''}{name}("
-    sig = head + ', '.join(params) + ')' + ret
-    if len(sig) > 88: sig = head + '\n' + ''.join(f'    {p},\n' for p in params) + ')' + ret
-    return '\n\n'.join(s for s in [f"[source]({src.replace('#LNone', '')})" if src else '', f"### {name}", f"```python\n{sig}\n```",
-                                   r.docs, DocmentTbl(obj)._repr_markdown_()] if s)
+    code = head + ', '.join(params) + ')' + ret
+    if len(code) > 88: code = head + '\n' + ''.join(f'    {p},\n' for p in params) + ')' + ret
+    dm, cell = docments(obj, full=True), lambda x: txt(x).replace('|', '\\|')
+    rows = [f"| `{p.name}` | {cell(p.annotation)} | {'' if p.default is p.empty else cell(repr(p.default))} | "
+            f"{cell(dm.get(p.name, {}).get('docment'))} |" for p in ps]
+    if ret: rows.append(f"| **Returns** | {cell(sig.return_annotation)} | | {cell(dm.get('return', {}).get('docment'))} |")
+    table = '|  | Type | Default | Details |\n|--|--|--|--|\n' + '\n'.join(rows) if any(
+        dm.get(k, {}).get('docment') for k in dm) else ''
+    return '\n\n'.join(s for s in [f"### {name}", f"[source]({src})" if src else '', f"```python\n{code}\n```",
+                                   inspect.getdoc(obj) or '', table] if s)
 
 
 def contrast(html:str) -> str:

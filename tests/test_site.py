@@ -149,12 +149,15 @@ PAGE_JS = """() => ({
           .filter(e => !e.name.includes('/_images/')).reduce((s, e) => s + e.decodedBodySize, 0),
   cutOff: [...document.querySelectorAll('div.highlight pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
           .map(p => p.textContent.split('\\n').find(l => l.length > 80) || p.textContent.slice(0, 80)),
+  columns: (p => { if (!p) return 88; const s = p.appendChild(document.createElement('span')); s.textContent = 'x'.repeat(88);
+    const w = s.getBoundingClientRect().width, c = getComputedStyle(p); s.remove();
+    return 88 * (p.clientWidth - parseFloat(c.paddingLeft) - parseFloat(c.paddingRight)) / w; })(document.querySelector('div.highlight pre')),
   shrunk: [...document.querySelectorAll('div.cell_output img')].filter(i => i.width < i.naturalWidth / 2 - 1)
           .map(i => i.alt),
   math: [...document.querySelectorAll('.katex')].slice(0, 20).map(k => k.getBoundingClientRect().width),
   mathAtFirstPaint: window.mathAtFirstPaint,
   katexFont: document.fonts.check('16px KaTeX_Main'),
-  toggles: [...document.querySelectorAll('details summary')].map(s => s.getAttribute('aria-label') || s.innerText),
+  toggles: [...document.querySelectorAll('.bd-article details > summary')].map(s => s.getAttribute('aria-label') || s.innerText),
 })"""
 
 
@@ -165,6 +168,7 @@ def test_page_in_the_browser(browser, name):
     outside = [u for u in requests if urlparse(u).hostname not in ('127.0.0.1', None) and not u.startswith('data:')]
     assert not outside, f"{name}.html requested other hosts: {outside}"
     assert d['weight'] <= 1_000_000, f"{name}.html weighs {d['weight']:,} bytes before its figures"
+    assert d['columns'] >= 88, f"{name}.html shows {d['columns']:.0f} code columns at 1280 px"
     assert not d['cutOff'], f"{name}.html: code cut off at 1280 px: {d['cutOff'][:3]}"
     assert not d['shrunk'], f"{name}.html: figures shrunk below half their pixels (text under 10 px): {d['shrunk']}"
     assert d['math'] == d['mathAtFirstPaint'], f"{name}.html: math moved after first paint"
@@ -173,7 +177,7 @@ def test_page_in_the_browser(browser, name):
 
 
 def test_toggles_open_and_close(browser):
-    js = """async () => { const s = document.querySelector('details summary'); if (!s) return null;
+    js = """async () => { const s = document.querySelector('.bd-article details > summary'); if (!s) return null;
         const c = s.parentElement.querySelector(':scope > :not(summary)'); const before = c.offsetHeight;
         s.click(); await new Promise(r => setTimeout(r, 50)); return [before, c.offsetHeight]; }"""
     for name in PAGES:
