@@ -1,77 +1,58 @@
 """Build the docs site into _site/ from the notebooks' saved outputs (`make docs`): no Quarto, nothing executed.
-
-nbdev's own processors (`FilterDefaults`, less settings.ini's `skip_procs`) prepare each notebook as for `nbdev_docs`.
-`page()` does only what nbdev leaves to Quarto: cell options to myst-nb tags, `#| output: asis` to markdown, callouts
-to admonitions, page names, and show_doc for `#| export` cells (rendered from the module). Quarto syntax nobody
-renders fails the build, naming the notebook and the cell. Sphinx + myst-nb render the pages with `-W` (so a broken
-link fails the build), KaTeX from the npm registry typesets the math while building (docs/katex.cjs), and
-tools/readme.py writes README.md from the same `page()`.
-"""
+nbdev's processors (`FilterDefaults`, less settings.ini's `skip_procs`) prepare each notebook; `page()` does what nbdev
+leaves to Quarto (options to myst-nb tags, asis to markdown, callouts, page names, show_doc for `#| export`) and fails
+on Quarto syntax nobody renders, naming notebook and cell. Sphinx + myst-nb build with `-W` (so broken links fail),
+KaTeX typesets math at build time (docs/katex.cjs); tools/readme.py writes README.md from the same `page()`."""
 from __future__ import annotations
 
 import ast, importlib, inspect, json, os, re, shutil, sys, time
 from pathlib import Path
+from nbdev.config import get_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NBS, SRC, OUT = ROOT/'nbs', ROOT/'_site_src', ROOT/'_site'
-sys.modules.setdefault('rfc3987_syntax', None)   # jsonschema (under nbformat) builds grammars from it on import: 1 s
 OPTIONS = {'hide', 'export', 'exports', 'exporti', 'default_exp', 'echo:', 'output:', 'include:', 'eval:', 'error:',
            'exec_doc', 'filter_stream', 'notest', 'slow', 'skip_exec', 'skip_showdoc'}
 UNSUPPORTED = [(r'\{\{<', 'a `{{< >}}` shortcode'), (r'(?<![\w@])@(fig|tbl|sec|eq|lst)-[\w-]+', 'a cross-reference'),
                (r'^[ \t]*:{3,}[ \t]*(?!\{?[ \t]*\.?callout-(note|tip|warning|important|caution)\b)[^\s:]',
                 'a fenced div other than a callout')]
-DEFS = (ast.FunctionDef, ast.ClassDef)
-
 
 class BuildError(Exception): pass
-
-
-def get_config():
-    from nbdev.config import get_config
-    return get_config(path=ROOT)
-
 
 def slug(title:str) -> str:
     "A heading's id as Pandoc (so Quarto, so the notebooks' links) makes it: 'Finding `x`!' -> 'finding-x'."
     return re.sub(r'^[^a-z]+', '', re.sub(r'\s+', '-', re.sub(r'[^\w\s.-]', '', title.strip())).lower()) or 'section'
 
-
 def page_name(path) -> str: return re.sub(r'^\d+[a-zA-Z0-9]*_', '', Path(path).stem.lower())   # nbdev's rule
-
 
 def notebooks() -> list[Path]:
     "index, then by file name: lessons 01, 02, ... (each one's exercises after it), then appendices (90_...)."
     return sorted(sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith(('_', '.'))),
                   key=lambda p: p.name != 'index.ipynb')
 
-
 def is_appendix(path) -> bool: return int((re.match(r'\d+', Path(path).name) or [0])[0]) >= 90
-
 
 def defs(cells, directive:str='exports?') -> list[str]:
     "The public functions and classes defined in `cells` that start with `#| export` (or the directive given)."
     return [n.name for c in cells if c.cell_type == 'code' and re.match(rf'\s*#\|\s*{directive}\b', c.source)
-            for n in (c.parsed_() or []) if isinstance(n, DEFS) and not n.name.startswith('_')]
-
+            for n in (c.parsed_() or []) if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name[0] != '_']
 
 def taught(paths) -> set[str]:
     "Every exported public name, lower-cased: each gets a label where it is taught, for nbdev's links to land on."
     from execnb.nbio import read_nb
     return {n.lower() for p in paths for n in defs(read_nb(p).cells)}
 
-
 def check(path:Path, nb):
     "Fail on syntax the site can't render, naming the notebook and the cell (nbdev's processors pass it on)."
     from nbdev.process import extract_directives
-    known = OPTIONS | set(get_config().get('tst_flags', '').split())
+    known = OPTIONS | set(get_config(path=ROOT).get('tst_flags', '').split())
     for i, c in enumerate(nb.cells, 1):
         where, text = f"{os.path.relpath(path, ROOT)}, cell {i}", re.sub(r'(`+).*?\1', '', c.source, flags=re.DOTALL)
         if c.cell_type == 'code' and (bad := set(extract_directives(c, remove=False)) - known):
-            raise BuildError(f"{where}: unknown cell option {', '.join(sorted(bad))} (known: {', '.join(sorted(known))})")
+            raise BuildError(f"{where}: unknown cell option {', '.join(sorted(bad))} (known: {' '.join(sorted(known))})")
         for rx, what in UNSUPPORTED if c.cell_type == 'markdown' else []:
             if m := re.search(rx, text, re.MULTILINE):
                 raise BuildError(f"{where}: {what} is Quarto-only syntax the site can't render: {m[0]!r}")
-
 
 def show_doc(obj, name:str) -> str:
     "show_doc as nbdev's sites show it: heading, source link, signature, docstring, a Type | Default | Details table."
@@ -95,24 +76,20 @@ def show_doc(obj, name:str) -> str:
     return '\n\n'.join(s for s in [f"### {name}", src and f"[source]({src.replace('#LNone', '')})",
                                    f"```python\n{code}\n```", inspect.getdoc(obj), table] if s)
 
-
 def contrast(html:str) -> str:
     "pandas Styler heatmaps: each cell's text black or white, whichever contrasts more with it (at least 4.58:1)."
     def lum(h:str) -> float:
-        c = [(v/12.92 if v <= 0.04045 else ((v + 0.055)/1.055)**2.4) for v in (int(h[i:i+2], 16)/255 for i in (0, 2, 4))]
+        c = [v/12.92 if v <= 0.04045 else ((v + 0.055)/1.055)**2.4 for v in (int(h[i:i+2], 16)/255 for i in (0, 2, 4))]
         return 0.2126*c[0] + 0.7152*c[1] + 0.0722*c[2]
     ink = lambda m: '#000000' if (lum(m[1]) + 0.05)**2 >= 0.0525 else '#ffffff'   # (L+.05)/.05 >= 1.05/(L+.05)
     return re.sub(r'\{[^{}]*background-color: *#([0-9a-fA-F]{6})[^{}]*\}', lambda m: re.sub(
         r'(?<![-\w])color: *#[0-9a-fA-F]{6}', f'color: {ink(m)}', m[0]), html)
 
-
 def markdown(md:str, fmt:str, labels:set, site:str) -> str:
     "Links, callouts and answers, for MyST (`fmt='myst'`) or GitHub (`'gfm'`); code spans and blocks left alone."
     from docutils.nodes import make_id
     code = []
-    def keep(m):
-        code.append(re.sub(r'\[(`[^`]+`)\]\([^)]+\)', r'\1', m[0]))   # (nbdev's links inside code: plain code)
-        return f'\x00{len(code) - 1}\x00'
+    keep = lambda m: code.append(re.sub(r'\[(`[^`]+`)\]\([^)]+\)', r'\1', m[0])) or f'\x00{len(code) - 1}\x00'
     def link(m):
         text, page, anchor = m[1], m[2], (m[3] or '#')[1:]
         api = page.endswith('.html') and anchor.lower() in labels   # nbdev's link to an exported name
@@ -135,18 +112,18 @@ def markdown(md:str, fmt:str, labels:set, site:str) -> str:
                 flags=re.MULTILINE | re.DOTALL)
     return re.sub('\x00(\\d+)\x00', lambda m: code[int(m[1])], md)
 
-
 def index_cell(names) -> dict:
     "A label (`api-name`, where nbdev's links to it land) and an index entry, where each name is taught."
     return md_cell(''.join(f"(api-{n.lower()})=\n" for n in names) + ''.join(f"```{{index}} single: {n}\n```\n"
                                                                               for n in names))
 
+def md_cell(text:str) -> dict: return {'cell_type': 'markdown', 'id': '', 'metadata': {}, 'source': text}
 
 def page(path:Path, fmt:str='myst', labels:set=frozenset()) -> dict:
     "The notebook at `path` through nbdev's processors, translated: a notebook for myst-nb (or for README.md)."
     from execnb.nbio import read_nb
     from nbdev.processors import FilterDefaults
-    nb, cfg = read_nb(path), get_config()
+    nb, cfg = read_nb(path), get_config(path=ROOT)
     check(path, nb)
     exports, mod = set(defs(nb.cells, 'exports')), re.search(r'^#\|\s*default_exp\s+(\S+)', '\n'.join(
         c.source for c in nb.cells), re.MULTILINE)
@@ -162,7 +139,8 @@ def page(path:Path, fmt:str='myst', labels:set=frozenset()) -> dict:
             if m[1] in exports: continue   # `#| exports`: its source is shown, and that is its documentation
             obj = importlib.import_module(f"{cfg.lib_name}.{mod[1] if mod else 'all'}")
             for part in m[1].split('.'): obj = getattr(obj, part)
-            c.outputs, opts['output'] = [{'output_type': 'display_data', 'data': {'text/markdown': show_doc(obj, m[1])}}], 'asis'
+            c.outputs, opts['output'] = [{'output_type': 'display_data', 'data': {'text/markdown': show_doc(obj, m[1])}}], \
+                'asis'
             if fmt == 'myst': cells.append(index_cell([m[1]]))
         if opts.get('include') == 'false': continue
         src = re.sub(r'\A(\s*#\|.*\n)*', '', c.source).strip()   # (nbdev leaves Quarto's options in: they are in opts)
@@ -170,9 +148,8 @@ def page(path:Path, fmt:str='myst', labels:set=frozenset()) -> dict:
             {k: ''.join(v) if k == 'text' else {t: ''.join(x) if isinstance(x, list) else x for t, x in v.items()}
              if k == 'data' else v for k, v in o.items()} for o in c.get('outputs', [])]
         if opts.get('output') == 'asis':
-            text = ''.join(o.get('data', {}).get('text/markdown', o.get('text', '')) for o in outs)
-            cells.append(md_cell(markdown(text, fmt, labels, site)))
-            continue
+            md = ''.join(o.get('data', {}).get('text/markdown', o.get('text', '')) for o in outs)
+            cells.append(md_cell(markdown(md, fmt, labels, site))); continue
         tags, meta = ([] if opts.get('echo') != 'false' else ['remove-input']), {}
         if 'exports' in c.directives_:
             if fmt == 'myst' and defs([c], ''): cells.append(index_cell(defs([c], '')))
@@ -182,18 +159,14 @@ def page(path:Path, fmt:str='myst', labels:set=frozenset()) -> dict:
             if 'text/html' in d: d['text/html'] = contrast(d['text/html'])
             if 'image/png' in d:   # alt text: the title the code gives the figure; retina PNGs at half size
                 title = re.search(r"""(?:\btitle\s*=\s*|\.(?:set_title|suptitle|title)\()\s*f?(['"])(.+?)\1""", src)
-                meta['image'] = {'alt': title[2] if title else f"Figure: {fm.get('title', '')}",
-                                 **({'width': f"{md['image/png']['width']}px"} if 'width' in md.get('image/png', {})
-                                    else {})}
+                w = md.get('image/png', {}).get('width')
+                meta['image'] = {'alt': title[2] if title else f"Figure: {fm.get('title', '')}", **({'width': f'{w}px'}
+                                                                                                  if w else {})}
         cells.append({'cell_type': 'code', 'execution_count': None, 'id': '', 'source': src, 'outputs': outs,
                       'metadata': {**({'tags': tags} if tags else {}), **({'mystnb': meta} if meta else {})}})
     for i, c in enumerate(cells): c['id'] = f'c{i}'
     return {'cells': cells, 'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language':
             'python'}, 'language_info': {'name': 'python'}}, 'nbformat': 4, 'nbformat_minor': 5}
-
-
-def md_cell(text:str) -> dict: return {'cell_type': 'markdown', 'id': '', 'metadata': {}, 'source': text}
-
 
 def is_test(code:str) -> bool:
     "Only `test_*(...)` calls and `assert`s (a `for` over them too): a cell that only checks, folded on the site."
@@ -203,7 +176,6 @@ def is_test(code:str) -> bool:
                        re.fullmatch(r'test_\w+', getattr(n.value.func, 'id', getattr(n.value.func, 'attr', ''))) or
                        isinstance(n, ast.For) and all(map(ok, n.body)))
     return bool(tree.body) and all(map(ok, tree.body))
-
 
 def sphinx(pages:dict[str, dict], appendices:set):
     "Write the MyST notebooks (index holds the tables of contents) and build them; any warning fails the build."
@@ -218,7 +190,6 @@ def sphinx(pages:dict[str, dict], appendices:set):
         raise BuildError("Sphinx warned (above; _site_src/NAME.ipynb is the page built from the notebook for NAME)")
     shutil.move(str(SRC/'html'), str(OUT))
 
-
 def finish():
     "Serve KaTeX's stylesheet and fonts; drop what the pages needn't load (icon fonts, search scripts but on search)."
     katex = ROOT/'docs'/'node_modules'/'katex'/'dist'
@@ -227,27 +198,24 @@ def finish():
     for p in [OUT/'_sources', OUT/'_static'/'vendor', OUT/'_static'/'locales']: shutil.rmtree(p, ignore_errors=True)
     for p in {*OUT.rglob('*.map'), *OUT.glob('_static/scripts/fontawesome*')}: p.unlink()
     for p in OUT.glob('*.html'):
-        drop = 'fontawesome' + ('' if p.name == 'search.html' else '|searchtools|language_data|search-snippets|searchindex')
+        drop = 'fontawesome' + ('' if p.name == 'search.html' else '|searchtools|language_data|search-|searchindex')
         html = re.sub(rf'<(script|link)[^>]*({drop})[^>]*>(</script>)?\s*', '', p.read_text('utf-8'))
         p.write_text(re.sub(r'aria-label="Toggle hidden content">(\s*<p class="collapsed[^"]*">Tests<)',
                             r'aria-label="Tests">\1', html), 'utf-8')
     (OUT/'.nojekyll').touch()
 
-
 def main() -> int:
     t0 = time.perf_counter()
+    for m in ('rfc3987_syntax', 'matplotlib_inline'): sys.modules[m] = None   # 1.5 s of imports the build never uses
     os.chdir(ROOT)   # nbdev reads settings.ini from the working directory
     try:
         paths = notebooks()
         labels = taught(paths)
         sphinx({page_name(p): page(p, 'myst', labels) for p in paths}, {page_name(p) for p in paths if is_appendix(p)})
         finish()
-    except BuildError as e:
-        print(f"\ndocs: BUILD FAILED\n{e}", file=sys.stderr)
-        return 1
+    except BuildError as e: return print(f"\ndocs: BUILD FAILED\n{e}", file=sys.stderr) or 1
     print(f"docs: built {len(paths)} pages into _site/ in {time.perf_counter() - t0:.1f} s")
     return 0
-
 
 if __name__ == '__main__':
     sys.exit(main())

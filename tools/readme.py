@@ -1,43 +1,37 @@
-"""Write README.md from nbs/index.ipynb, through the docs site's own pipeline (docs/build.py's `page`, on nbdev's
-processors) and nbconvert's markdown exporter. Links to notebooks point at the docs site; callouts become GitHub alerts.
+"""Write README.md from nbs/index.ipynb through the docs site's own pipeline (docs/build.py's `page`, on nbdev's
+processors) and nbconvert's markdown exporter: links to notebooks point at the site, callouts become GitHub alerts.
 
     python tools/readme.py           # write README.md
     python tools/readme.py --check   # exit 1 if README.md is stale (`make check` runs this)
 """
-import os, re, sys
+import json, os, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT/'docs'))
-HEADER = "<!-- Generated from nbs/index.ipynb by tools/readme.py: edit the notebook, then run `python tools/readme.py`. -->"
-
+HEADER = ("<!-- Generated from nbs/index.ipynb by tools/readme.py: edit the notebook, "
+          "then run `python tools/readme.py`. -->")
 
 def render() -> str:
-    import build, json, nbformat
+    import build, nbformat
     from nbconvert import MarkdownExporter
     os.chdir(build.ROOT)   # nbdev reads settings.ini from the working directory
-    nb = build.page(build.NBS/build.get_config().get('readme_nb', 'index.ipynb'), 'gfm', build.taught(build.notebooks()))
-    for c in nb['cells']:
-        if 'remove-input' in c['metadata'].get('tags', []): c['source'] = ''
+    index = build.NBS/build.get_config(path=build.ROOT).get('readme_nb', 'index.ipynb')
+    nb = build.page(index, 'gfm', build.taught(build.notebooks()))
+    for c in nb['cells']: c['source'] = '' if 'remove-input' in c['metadata'].get('tags', []) else c['source']
     md, _ = MarkdownExporter(exclude_raw=True).from_notebook_node(nbformat.reads(json.dumps(nb), 4))
     return HEADER + '\n\n' + re.sub(r'\n{3,}', '\n\n', md).strip() + '\n'
-
 
 def main(argv=None) -> int:
     check, readme = '--check' in (sys.argv[1:] if argv is None else argv), ROOT/'README.md'
     try: text = render()
-    except Exception as e:
-        print(f"readme: {e}", file=sys.stderr)
-        return 1
-    if not check:
-        readme.write_text(text, encoding='utf-8')
-        print("wrote README.md")
-    elif not readme.exists() or readme.read_text(encoding='utf-8') != text:
+    except Exception as e: return print(f"readme: {e}", file=sys.stderr) or 1
+    if check and (not readme.exists() or readme.read_text(encoding='utf-8') != text):
         print("README.md is stale: it doesn't match nbs/index.ipynb. Run `python tools/readme.py` and commit it.",
               file=sys.stderr)
         return 1
+    if not check: readme.write_text(text, encoding='utf-8')
     return 0
-
 
 if __name__ == '__main__':
     sys.exit(main())
