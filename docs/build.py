@@ -200,6 +200,9 @@ def finish():
     for p in OUT.glob('*.html'):
         drop = 'fontawesome' + ('' if p.name == 'search.html' else '|searchtools|language_data|search-|searchindex')
         html = re.sub(rf'<(script|link)[^>]*({drop})[^>]*>(</script>)?\s*', '', p.read_text('utf-8'))
+        if 'class="katex"' in html:   # fetch the math fonts with the page: formulas don't shift when they arrive
+            html = html.replace('</head>', ''.join(f'<link rel="preload" href="_static/katex/fonts/KaTeX_{f}.woff2" '
+                                'as="font" type="font/woff2" crossorigin>' for f in ('Main-Regular', 'Math-Italic')) + '</head>')
         p.write_text(re.sub(r'aria-label="Toggle hidden content">(\s*<p class="collapsed[^"]*">Tests<)',
                             r'aria-label="Tests">\1', html), 'utf-8')
     (OUT/'.nojekyll').touch()
@@ -209,8 +212,7 @@ def main() -> int:
     for m in ('rfc3987_syntax', 'matplotlib_inline'): sys.modules[m] = None   # 1.5 s of imports the build never uses
     os.chdir(ROOT)   # nbdev reads settings.ini from the working directory
     try:
-        paths = notebooks()
-        labels = taught(paths)
+        paths = notebooks(); labels = taught(paths)
         sphinx({page_name(p): page(p, 'myst', labels) for p in paths}, {page_name(p) for p in paths if is_appendix(p)})
         finish()
     except BuildError as e: return print(f"\ndocs: BUILD FAILED\n{e}", file=sys.stderr) or 1
