@@ -155,13 +155,11 @@ def page(path:Path, fmt:str='myst', labels:set=frozenset()) -> dict:
             if fmt == 'myst' and defs([c], ''): cells.append(index_cell(defs([c], '')))
         elif not tags and is_test(src) and not cells[-1]['source'].rstrip().endswith(':'):
             tags, meta = ['hide-input'], {'code_prompt_show': 'Tests', 'code_prompt_hide': 'Hide tests'}
-        for d, md in ((o['data'], o.get('metadata', {})) for o in outs if 'data' in o):
+        for d in (o['data'] for o in outs if 'data' in o):
             if 'text/html' in d: d['text/html'] = contrast(d['text/html'])
-            if 'image/png' in d:   # alt text: the title the code gives the figure; retina PNGs at half size
+            if 'image/png' in d:   # alt text: the title the code gives the figure (myst-nb sizes retina PNGs)
                 title = re.search(r"""(?:\btitle\s*=\s*|\.(?:set_title|suptitle|title)\()\s*f?(['"])(.+?)\1""", src)
-                w = md.get('image/png', {}).get('width')
-                meta['image'] = {'alt': title[2] if title else f"Figure: {fm.get('title', '')}", **({'width': f'{w}px'}
-                                                                                                  if w else {})}
+                meta['image'] = {'alt': title[2] if title else f"Figure: {fm.get('title', '')}"}
         cells.append({'cell_type': 'code', 'execution_count': None, 'id': '', 'source': src, 'outputs': outs,
                       'metadata': {**({'tags': tags} if tags else {}), **({'mystnb': meta} if meta else {})}})
     for i, c in enumerate(cells): c['id'] = f'c{i}'
