@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NBS, SRC, OUT = ROOT/'nbs', ROOT/'_site_src', ROOT/'_site'
 OPTIONS = {'hide', 'export', 'exports', 'exporti', 'default_exp', 'echo:', 'output:', 'include:', 'eval:', 'error:',
            'exec_doc', 'filter_stream', 'notest', 'slow', 'skip_exec', 'skip_showdoc'}
-UNSUPPORTED = [(r'\{\{<', 'a `{{< >}}` shortcode'), (r'(?<![\w@])@(fig|tbl|sec|eq|lst)-[\w-]+', 'a cross-reference'),
-               (r'^[ \t]*:{3,}[ \t]*(?!\{?[ \t]*\.?callout-(note|tip|warning|important|caution)\b)[^\s:]',
+UNSUPPORTED = [(r'\{\{<.*', 'a `{{< >}}` shortcode'), (r'(?<![\w@])@(fig|tbl|sec|eq|lst)-[\w-]+', 'a cross-reference'),
+               (r'^[ \t]*:{3,}[ \t]*(?!\{?[ \t]*\.?callout-(note|tip|warning|important|caution)\b)[^\s:].*',
                 'a fenced div other than a callout')]
 
 class BuildError(Exception): pass
