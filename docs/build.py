@@ -37,10 +37,10 @@ def defs(cells, directive:str='exports?') -> list[str]:
     return [n.name for c in cells if c.cell_type == 'code' and re.match(rf'\s*#\|\s*{directive}\b', c.source)
             for n in (c.parsed_() or []) if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name[0] != '_']
 
-def taught(paths) -> set[str]:
-    "Every exported public name, lower-cased: each gets a label where it is taught, for nbdev's links to land on."
+def taught(paths) -> dict[str, str]:
+    "Every exported public name -> the page that teaches it; each gets a label there, for links to land on."
     from execnb.nbio import read_nb
-    return {n.lower() for p in paths for n in defs(read_nb(p).cells)}
+    return {n: page_name(p) for p in paths for n in defs(read_nb(p).cells)}
 
 def check(path:Path, nb):
     "Fail on syntax the site can't render, naming the notebook and the cell (nbdev's processors pass it on)."
@@ -57,8 +57,8 @@ def check(path:Path, nb):
 def show_doc(obj, name:str) -> str:
     "show_doc as nbdev's sites show it: heading, source link, signature, docstring, a Type | Default | Details table."
     from fastcore.docments import docments
-    from nbdev.doclinks import NbdevLookup
-    src, sig = NbdevLookup().code(f"{obj.__module__}.{obj.__qualname__}"), inspect.signature(obj)
+    cfg, sig = get_config(path=ROOT), inspect.signature(obj)
+    src = f"{cfg.git_url}/blob/{cfg.branch}/{obj.__module__.replace('.', '/')}.py#L{inspect.getsourcelines(obj)[1]}"
     txt = lambda a: '' if a in (sig.empty, None) else a if isinstance(a, str) else getattr(a, '__name__', repr(a))
     ps = [p for p in sig.parameters.values() if p.name != 'self']
     params = ['*' * (p.kind == p.VAR_POSITIONAL) + '**' * (p.kind == p.VAR_KEYWORD) + p.name +
@@ -73,7 +73,7 @@ def show_doc(obj, name:str) -> str:
     rows = [f"| `{p.name}` | {cell(p.annotation)} | {'' if p.default is p.empty else cell(repr(p.default))} | "
             f"{doc(p.name)} |" for p in ps] + ([f"| **Returns** | {cell(ret)} | | {doc('return')} |"] if ret else [])
     table = '|  | Type | Default | Details |\n|--|--|--|--|\n' + '\n'.join(rows) if any(map(doc, dm)) else ''
-    return '\n\n'.join(s for s in [f"### {name}", src and f"[source]({src.replace('#LNone', '')})",
+    return '\n\n'.join(s for s in [f"### {name}", f"[source]({src})",
                                    f"```python\n{code}\n```", inspect.getdoc(obj), table] if s)
 
 def contrast(html:str) -> str:
@@ -85,18 +85,20 @@ def contrast(html:str) -> str:
     return re.sub(r'\{[^{}]*background-color: *#([0-9a-fA-F]{6})[^{}]*\}', lambda m: re.sub(
         r'(?<![-\w])color: *#[0-9a-fA-F]{6}', f'color: {ink(m)}', m[0]), html)
 
-def markdown(md:str, fmt:str, labels:set, site:str) -> str:
-    "Links, callouts and answers, for MyST (`fmt='myst'`) or GitHub (`'gfm'`); code spans and blocks left alone."
+def markdown(md:str, fmt:str, labels:dict, site:str) -> str:
+    """Links, callouts and answers, for MyST (`fmt='myst'`) or GitHub (`'gfm'`). An exported name in backticks links
+    to where it is taught (nbdev's `add_links` would load every installed package's index: 2 s); code is left alone."""
     from docutils.nodes import make_id
     code = []
-    keep = lambda m: code.append(re.sub(r'\[(`[^`]+`)\]\([^)]+\)', r'\1', m[0])) or f'\x00{len(code) - 1}\x00'
+    def keep(m):
+        name = re.fullmatch(r'`(\w+)(?:\(\))?`', m[0])
+        if name and name[1] in labels: code.append(f"[{m[0]}]({site}/{labels[name[1]]}.html#"
+            f"{make_id('api-' + name[1])})" if fmt == 'gfm' else f"[{m[0]}](#api-{name[1].lower()})")
+        else: code.append(m[0])
+        return f'\x00{len(code) - 1}\x00'
     def link(m):
-        text, page, anchor = m[1], m[2], (m[3] or '#')[1:]
-        api = page.endswith('.html') and anchor.lower() in labels   # nbdev's link to an exported name
-        if fmt == 'gfm': return f"[{text}]({site}/{page_name(page)}.html" + \
-            (f"#{make_id('api-' + anchor)}" if api else f'#{anchor}' if anchor else '') + ')'
-        if page.endswith('.html'): return f"[{text}](#api-{anchor.lower()})" if api else text
-        return f"[{text}]({page_name(page)}.ipynb{'#' + anchor if anchor else ''})"
+        page, anchor = page_name(m[2]), m[3] or ''
+        return f"[{m[1]}]({site}/{page}.html{anchor})" if fmt == 'gfm' else f"[{m[1]}]({page}.ipynb{anchor})"
     def callout(m):
         kind, title, body = m[2], m[3] or '', m[4]
         if not title and (h := re.match(r'\s*#+ (.*)\n', body)): title, body = h[1], body[h.end():]
@@ -104,7 +106,7 @@ def markdown(md:str, fmt:str, labels:set, site:str) -> str:
             re.sub(r'^', '> ', body.strip('\n'), flags=re.MULTILINE)
         return f":::{{admonition}} {title}\n:class: {kind}\n{body}:::" if title else f":::{{{kind}}}\n{body}:::"
     md = re.sub(r'```.*?```|`[^`\n]+`', keep, md, flags=re.DOTALL)
-    md = re.sub(rf'\[([^\]]*)\]\((?:{re.escape(site)}/)?([\w.-]+\.(?:ipynb|html))(#[^)\s]*)?\)', link, md)
+    md = re.sub(r'\[([^\]]*)\]\((?:\./)?([\w.-]+\.ipynb)(#[^)\s]*)?\)', link, md)
     md = re.sub(r'^(:{3,}) *\{?\s*\.?callout-(\w+)(?: +title="([^"]*)")? *\}?\n(.*?)^\1 *$', callout, md,
                 flags=re.MULTILINE | re.DOTALL)
     md = re.sub(r'^([ \t]*)<details>\s*<summary>(.*?)</summary>(.*?)</details>',   # answers: markdown inside
@@ -119,7 +121,7 @@ def index_cell(names) -> dict:
 
 def md_cell(text:str) -> dict: return {'cell_type': 'markdown', 'id': '', 'metadata': {}, 'source': text}
 
-def page(path:Path, fmt:str='myst', labels:set=frozenset()) -> dict:
+def page(path:Path, fmt:str='myst', labels:dict={}) -> dict:
     "The notebook at `path` through nbdev's processors, translated: a notebook for myst-nb (or for README.md)."
     from execnb.nbio import read_nb
     from nbdev.processors import FilterDefaults
