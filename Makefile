@@ -36,7 +36,8 @@ test: data check docs  ## everything CI checks: sync, every notebook, the site i
 	$(BIN)/nbdev_test --timing
 	$(BIN)/python -m pytest tests || [ $$? -eq 5 ]
 
-docs: venv  ## build the docs site into _site/ (no Quarto, no network)
+docs: venv  ## build the docs site into _site/ (no Quarto; KaTeX comes from the npm registry, once)
+	test -f docs/node_modules/katex/package.json || npm ci --prefix docs --no-audit --no-fund
 	$(BIN)/python docs/build.py
 
 serve-docs: docs  ## serve the site on http://127.0.0.1:$(PORT)

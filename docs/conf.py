@@ -1,73 +1,40 @@
-# Sphinx configuration for the mnist37 docs site. `make docs` runs docs/build.py, which translates the notebooks
-# into _site_src/ and builds them with this file; don't run sphinx-build by hand.
-import configparser, sys
+# Sphinx configuration: `make docs` runs docs/build.py, which writes the pages into _site_src/ and builds them here.
+import json, subprocess, sys
 from pathlib import Path
+from nbdev.config import get_config
+sys.path.insert(0, str(Path(__file__).parent))   # for build.slug
+_c, _node = get_config(path=Path(__file__).parent.parent), []
+project, author, copyright, release, language = _c.title, _c.author, _c.copyright, _c.version, 'en'
+extensions, exclude_patterns = ['myst_nb'], ['.doctrees', 'html']
+nb_execution_mode = 'off'            # the notebooks' saved outputs, never re-run
+nb_output_stderr = 'warn'            # a warning in a saved output is a defect: -W fails the build
+nb_merge_streams, nb_ipywidgets_js = True, {}   # (no widget JavaScript from a CDN)
+myst_enable_extensions = ['colon_fence', 'dollarmath', 'attrs_block']
+myst_heading_anchors, myst_heading_slug_func = 6, 'build.slug'   # ids as Quarto makes them: the notebooks' links work
+suppress_warnings = ['myst.header']  # show_doc's ### may follow the page's # directly, as on nbdev's sites
+html_math_renderer, html_theme, html_title, html_static_path = 'katex', 'sphinx_book_theme', project, ['_static']
+html_css_files, html_favicon = ['katex/katex.min.css', 'mnist37.css'], '_static/favicon.svg'
+html_js_files = [('search-snippets.js', {'defer': 'defer'})]
+html_copy_source = html_show_sourcelink = False
+html_baseurl = _c.doc_host.rstrip('/') + _c.doc_baseurl.rstrip('/') + '/'
+html_theme_options = {'repository_url': _c.git_url, 'repository_branch': _c.branch, 'use_repository_button': True,
+                      'use_download_button': False, 'use_fullscreen_button': False, 'home_page_in_toc': True,
+                      'show_toc_level': 2, 'navigation_with_keys': False, 'search_bar_text': 'Search the series...',
+                      'navbar_persistent': [], 'secondary_sidebar_items': []}
 
-_root = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(_root/'docs'))   # for nbmd.pandoc_slug below
-_cfg = configparser.ConfigParser(interpolation=None)
-_cfg.read(_root/'settings.ini')
-_s = _cfg['DEFAULT']
+def _katex(self, node, display:bool):
+    "Typeset `node`'s TeX to HTML with KaTeX (docs/katex.cjs: one node process for the whole build)."
+    from docutils.nodes import SkipNode
+    from sphinx.util import logging
+    if not _node: _node.append(subprocess.Popen(['node', 'katex.cjs'], cwd=Path(__file__).parent, text=True,
+                                                stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    _node[0].stdin.write(json.dumps([node.astext(), display]) + '\n'); _node[0].stdin.flush()
+    out = json.loads(_node[0].stdout.readline())
+    if isinstance(out, dict):   # a warning with the page and line: -W fails the build
+        logging.getLogger(__name__).warning(f"KaTeX can't typeset {node.astext()!r}: {out['error']}", location=node)
+    self.body.append(f'<div class="math">{out}</div>' if display else out if isinstance(out, str) else '')
+    raise SkipNode
 
-project = _s['title']
-author = _s['author']
-copyright = _s['copyright']
-release = version = _s['version']
-language = 'en'
-
-extensions = ['myst_nb']
-root_doc = 'index'
-exclude_patterns = ['.doctrees']
-
-# --- notebooks: render the saved outputs, never execute ----------------------------------------------------------
-nb_execution_mode = 'off'
-nb_output_stderr = 'warn'            # a warning in a saved output fails the build (it is a defect)
-nb_merge_streams = True
-nb_ipywidgets_js = {}                # no widget JavaScript from a CDN: the site makes no outside requests
-myst_enable_extensions = ['colon_fence', 'dollarmath', 'amsmath', 'attrs_block', 'attrs_inline']
-myst_heading_anchors = 6
-myst_heading_slug_func = 'nbmd.pandoc_slug'   # heading ids as Quarto makes them, so nbdev's doc links work
-myst_update_mathjax = False          # we configure MathJax 2 ourselves, below
-suppress_warnings = [
-    'myst.header',                   # show_doc headings (###) may follow a page title (#) directly, as on nbdev sites
-]
-
-# --- MathJax 2.7, copied into _site/_static/mathjax by docs/build.py from the jupyter-server-mathjax package ---------
-mathjax_path = 'mathjax/MathJax.js'
-mathjax2_config = {
-    'config': ['TeX-AMS-MML_HTMLorMML-full.js'],   # the combined configuration the package ships (as Jupyter used it)
-    'tex2jax': {'inlineMath': [['\\(', '\\)']], 'displayMath': [['\\[', '\\]']],
-                'processEscapes': False, 'processEnvironments': False,
-                'processClass': 'math|output_area', 'ignoreClass': 'tex2jax_ignore|mathjax_ignore|document'},
-    'HTML-CSS': {'availableFonts': [], 'webFont': 'STIX-Web', 'imageFont': None, 'preferredFont': None, 'scale': 92},
-    'showMathMenu': False, 'messageStyle': 'none',
-}
-
-# --- HTML --------------------------------------------------------------------------------------------------------
-html_theme = 'sphinx_book_theme'
-html_title = project
-html_static_path = ['_static']
-html_css_files = ['mnist37.css']
-html_favicon = '_static/favicon.svg'
-html_js_files = [('search-snippets.js', {'defer': 'defer'})]   # after searchtools.js
-html_copy_source = False
-html_show_sourcelink = False
-html_baseurl = _s['doc_host'].rstrip('/') + _s['doc_baseurl'].rstrip('/') + '/'
-html_last_updated_fmt = None
-html_theme_options = {
-    'repository_url': _s['git_url'],
-    'repository_branch': _s['branch'],
-    'path_to_docs': 'nbs',
-    'use_repository_button': True,
-    'use_source_button': False,
-    'use_issues_button': False,
-    'use_download_button': False,
-    'use_fullscreen_button': False,
-    'show_prev_next': True,
-    'show_toc_level': 2,
-    'home_page_in_toc': True,
-    'navigation_with_keys': False,
-    'search_bar_text': 'Search the series...',
-    'navbar_persistent': [],         # search lives in the sidebar; no second search box in a header bar
-    'extra_footer': '',
-}
+def setup(app):
+    app.add_html_math_renderer('katex', (lambda s, n: _katex(s, n, False), None), (lambda s, n: _katex(s, n, True),
+                                                                                    None))
