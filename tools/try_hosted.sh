@@ -11,7 +11,7 @@ export FASTAI_HOME="$work/fastai"          # a user's empty data folder
 
 python3 -m venv "$work/kernel"
 "$work/kernel/bin/pip" install -q ipykernel
-"$work/kernel/bin/python" -m ipykernel install -q --prefix "$work/kernel" --name hosted
+"$work/kernel/bin/python" -m ipykernel install --prefix "$work/kernel" --name hosted >/dev/null
 export JUPYTER_PATH="$work/kernel/share/jupyter"
 echo "fresh kernel venv: $("$work/kernel/bin/pip" list --format=freeze | wc -l) packages, mnist37:" \
      "$("$work/kernel/bin/python" -c 'import mnist37' 2>&1 | tail -1)"
