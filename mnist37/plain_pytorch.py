@@ -74,7 +74,7 @@ def as_gray(img) -> Tensor:
     "`img` (a path, a PIL image or an array) as a 2-D float tensor of pixels in [0, 1]."
     if isinstance(img, (str, Path)): img = Image.open(img)
     if isinstance(img, Image.Image): img = img.convert('L')
-    t = torch.as_tensor(np.array(img), dtype=torch.float32)
+    t = (img if isinstance(img, Tensor) else torch.as_tensor(np.array(img))).float()
     if t.ndim == 3: t = t[..., :3].mean(-1)
     return t/255 if t.max() > 1 else t
 
