@@ -14,7 +14,7 @@ python3 -m venv "$work/kernel"
 "$work/kernel/bin/python" -m ipykernel install --prefix "$work/kernel" --name hosted >/dev/null
 export JUPYTER_PATH="$work/kernel/share/jupyter"
 echo "fresh kernel venv: $("$work/kernel/bin/pip" list --format=freeze | wc -l) packages, mnist37:" \
-     "$("$work/kernel/bin/python" -c 'import mnist37' 2>&1 | tail -1)"
+     "$(cd "$work" && "$work/kernel/bin/python" -c 'import mnist37' 2>&1 | tail -1)"
 
 mkdir "$work/outside"
 for nb in 02_pixel_similarity 02_pixel_similarity_exercises; do
