@@ -41,7 +41,8 @@ def same(a, b, tol:float=1e-4) -> bool:
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         a, b = torch.as_tensor(a), torch.as_tensor(b)
         if a.shape != b.shape: return False
-        if a.dtype == torch.bool or b.dtype == torch.bool: return bool((a == b).all())
+        if (a.dtype == torch.bool) != (b.dtype == torch.bool): return False
+        if a.dtype == torch.bool: return bool((a == b).all())
         return torch.allclose(a.double(), b.double(), rtol=tol, atol=tol, equal_nan=True)
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(same(x, y, tol) for x, y in zip(a, b))
@@ -63,6 +64,7 @@ class Exercise:
     checks: list = field(default_factory=list) # (test of the result, what to say when true)
     errors: list = field(default_factory=list) # (text in an error, what to say when raised)
     accept: Callable|None = None # whether a result is right; default: the same as the reference's
+    show: Callable = None # describes a wrong result, for the fallback message
 
     def grade(self, answer) -> tuple[str, str]:
         "('blank' | 'correct' | 'wrong', what to tell the learner) for `answer`."
@@ -72,15 +74,16 @@ class Exercise:
         except Exception as e:
             msg = next((m for text, m in self.errors if text in str(e)), None)
             return 'wrong', msg or f"Your answer raised {type(e).__name__}: {e}"
-        if self.accept(got) if self.accept else same(got, self.run(self.reference)):
-            return 'correct', f"Correct: `{self.name}` gives the right answer on real data."
+        want = self.run(self.reference)
+        if self.accept(got) if self.accept else same(got, want):
+            return 'correct', f"Correct: `{self.name}` gives the right answer."
         for wrong, msg in self.mistakes:
             try:
                 if same(got, self.run(wrong)): return 'wrong', msg
             except Exception: pass
         for test, msg in self.checks:
             if test(got): return 'wrong', msg
-        return 'wrong', f"Not yet: `{self.name}` gives {_show(got)}. Try `hint()`."
+        return 'wrong', f"Not yet: {(self.show or _show)(got, want)}. Try `hint()`."
 
     def check(self, answer=_UNSET):
         "Grade `answer`, by default the notebook's variable called `name`, and print the verdict."
@@ -91,12 +94,15 @@ class Exercise:
     def hint(self): print('Hint:', self.hint_text)
     def solution(self): print(self.solution_text)
 
-# %% ../nbs/91_exercises.ipynb #aaf3bd56
-def _show(x) -> str:
-    "A short description of a result, for messages."
-    if isinstance(x, Tensor):
-        return f"a tensor of shape {tuple(x.shape)}" + (f" ({x.item():.4g})" if x.numel() == 1 else '')
-    return repr(x)
+# %% ../nbs/91_exercises.ipynb #9c661903
+def _show(got, want) -> str:
+    "What is wrong with `got`, compared with the right result `want`, without giving it away."
+    if isinstance(got, Tensor) and isinstance(want, Tensor):
+        if got.shape != want.shape:
+            return f"your result has shape {tuple(got.shape)}; the right one has {tuple(want.shape)}"
+        if got.numel() == 1: return f"your result is {got.item():.4g}, which is not the right value"
+        return f"your result has the right shape, {tuple(got.shape)}, but not the right values"
+    return f"your answer gives {got!r}, which is not right"
 
 # %% ../nbs/91_exercises.ipynb #636ea01d
 @cache
@@ -167,20 +173,28 @@ def _pixel_similarity() -> list[Exercise]:
 # %% ../nbs/91_exercises.ipynb #c44a9dc5
 def _broadcasting() -> list[Exercise]:
     stack_and_ideals = lambda: (_mnist().valid_3s, *_ideals())
-    dist = lambda f: f(_mnist().valid_3s, _ideals()[0])
+    dist = lambda f: (f(_mnist().valid_3s, _ideals()[0]), f(_mnist().valid_3s[0], _ideals()[0]))
     ref = lambda a, b: (a - b).abs().mean((-1, -2))
     _yes_no = ("`is_3` should answer True or False for each image: compare the two "
                "distances with `<`.")
     return [
       Exercise('mnist_distance', ref,
-        "Broadcast the subtraction, then average over the last two axes: `mean((-1, -2))`.",
+        "Subtract (broadcasting does the rest), make the differences positive, then average "
+        "away the two pixel axes, counting them from the end so one image works too.",
         "def mnist_distance(a, b): return (a - b).abs().mean((-1, -2))", run=dist,
+        show=lambda got, want: _show(got[0], want[0]),
         mistakes=[(lambda a, b: (a - b).abs().mean(-1), "Your distance has shape (1010, 28): "
                    "average over both pixel axes, `mean((-1, -2))`."),
                   (lambda a, b: (a - b).abs().mean(), "You averaged over everything, images "
                    "included: keep one distance per image with `mean((-1, -2))`."),
                   (lambda a, b: (a - b).mean((-1, -2)), "Differences cancel out: take `.abs()` "
-                   "before the mean.")]),
+                   "before the mean."),
+                  (lambda a, b: (a - b).abs().sum((-1, -2)), "That is a sum: the lesson's L1 "
+                   "distance is the *mean* absolute difference, so images of any size compare."),
+                  (lambda a, b: ((a - b)**2).mean((-1, -2)).sqrt(), "That is the L2 distance "
+                   "(RMSE); `mnist_distance` is L1, the mean absolute difference.")],
+        errors=[('out of range', "Your function fails on one image (28, 28): count the axes from "
+                 "the end, `mean((-1, -2))`, so it works for one image and for a stack.")]),
       Exercise('diff_shape', (1010, 28, 28),
         "Line the shapes up on the right: (1010, 28, 28) and (28, 28).",
         "diff_shape = (1010, 28, 28)", run=tuple,
@@ -244,11 +258,16 @@ def _descend(lr, steps=10) -> float:
     return w
 
 def _stepped(f):
-    "Run an `apply_step` on a fresh parameter; return the new values and the gradient left."
+    "Run an `apply_step` on a fresh parameter; return its new values and whether the gradient is cleared."
     p = torch.tensor([1., -2.], requires_grad=True)
     p.grad = torch.tensor([0.5, -1.])
     f(p, 0.1)
-    return p.detach().clone(), p.grad
+    return p.detach().clone(), p.grad is None or not p.grad.any()
+
+def _show_step(got, want) -> str:
+    "What a wrong `apply_step` did to the parameter."
+    return (f"p = [1, -2] with gradient [0.5, -1] and lr = 0.1 became {[round(v, 4) for v in got[0].tolist()]}, "
+            f"and its gradient was {'' if got[1] else 'not '}cleared")
 
 def _good_step(p, lr):
     with torch.no_grad(): p -= lr*p.grad
@@ -261,23 +280,36 @@ def _sgd() -> list[Exercise]:
     def uphill(p, lr):
         with torch.no_grad(): p += lr*p.grad
         p.grad = None
+    def rebind(p, lr):
+        with torch.no_grad(): p = p - lr*p.grad
+        p.grad = None
+    def no_lr(p, lr):
+        with torch.no_grad(): p -= p.grad
+        p.grad = None
     preds = lambda: torch.tensor([[0.1], [0.8], [0.4], [0.9], [0.3]])
     targets = lambda: torch.tensor([0., 1., 0., 1., 1.])
     return [
       Exercise('apply_step', _good_step,
         "Inside `torch.no_grad()`, move `p` by `lr * p.grad` downhill; then clear the gradient.",
         "def apply_step(p, lr):\n    with torch.no_grad(): p -= lr * p.grad\n    p.grad = None",
-        run=_stepped,
+        run=_stepped, show=_show_step,
         mistakes=[(uphill, "You moved uphill: subtract `lr * p.grad`, don't add it."),
                   (no_reset, "The gradient is still there: clear it (`p.grad = None`), or the "
-                   "next `backward()` adds to it.")],
+                   "next `backward()` adds to it."),
+                  (rebind, "`p = p - …` makes a new tensor named p inside your function; the "
+                   "parameter you were given never changes. Update it in place: `p -= …`."),
+                  (no_lr, "Scale the step by the learning rate: `lr * p.grad`.")],
         errors=[('leaf Variable', "Autograd refuses to change a parameter in place while it "
                  "records: wrap the update in `with torch.no_grad():`.")]),
       Exercise('lr', 0.5,
         "Each step multiplies the distance to 2 by (1 - 2·lr). Which lr shrinks it fastest?",
         "lr = 0.5   # anything from about 0.22 to 0.78 works",
         run=lambda lr: (lr, _descend(lr)), accept=lambda r: abs(r[1] - 2) < 0.01,
-        checks=[(lambda r: not abs(r[1] - 2) < 3, "It diverged: each step overshoots 2 by more "
+        checks=[(lambda r: r[0] <= 0, "A learning rate must be positive: with a negative one, "
+                 "each step climbs uphill."),
+                (lambda r: abs(1 - 2*r[0]) == 1, "w bounces between -1 and 5 for ever: with "
+                 "lr = 1 each step overshoots by exactly as much as it corrects."),
+                (lambda r: abs(1 - 2*r[0]) > 1, "It diverged: each step overshoots 2 by more "
                  "than it started. Try a smaller learning rate."),
                 (lambda r: r[0] < 0.5, "Too small: ten steps stop short of 2. Take bigger "
                  "steps."),
@@ -309,6 +341,13 @@ def _mnist_sgd() -> list[Exercise]:
         x, w, b, y = batch()
         return x@w + b, y
     sig = lambda s: s.sigmoid()
+    def loss_of(f):
+        x, w, b, y = batch()
+        loss = f(x @ w.requires_grad_() + b, y)
+        tracked = isinstance(loss, Tensor) and loss.requires_grad
+        return (loss.detach() if isinstance(loss, Tensor) else loss), tracked
+    flat = lambda p: sig(p).view(-1)
+    cut = lambda p: (sig(p) > 0.5).float()
     return [
       Exercise('linear1', lambda xb, w, b: xb@w + b,
         "Multiply the batch by the weights with `@`, then add the bias.",
@@ -323,11 +362,20 @@ def _mnist_sgd() -> list[Exercise]:
         "Squash the scores with `.sigmoid()`, then measure how far each is from its target.",
         "def mnist_loss(predictions, targets):\n    p = predictions.sigmoid()\n"
         "    return torch.where(targets == 1, 1 - p, p).mean()",
-        run=lambda f: f(*scores()),
+        run=loss_of, show=lambda got, want: _show(got[0], want[0]),
         mistakes=[(lambda p, t: torch.where(t == 1, 1 - p, p).mean(), "Apply `.sigmoid()` "
                    "first: scores can be any number, but this loss needs values from 0 to 1."),
                   (lambda p, t: torch.where(t == 1, sig(p), 1 - sig(p)).mean(), "The branches "
-                   "are swapped: for a 3 (target 1) the loss is `1 - p`, how far p is from 1.")]),
+                   "are swapped: for a 3 (target 1) the loss is `1 - p`, how far p is from 1."),
+                  (lambda p, t: torch.where(t == 1, 1 - flat(p), flat(p)).mean(), "Shapes: "
+                   "(n,) probabilities against (n, 1) targets broadcast to an (n, n) grid, so "
+                   "every prediction meets every target. Keep the predictions' (n, 1) shape."),
+                  (lambda p, t: torch.where(t == 1, 1 - cut(p), cut(p)).mean(), "You rounded "
+                   "the predictions to 0 or 1, so this is 1 − accuracy: flat almost everywhere, "
+                   "with no gradient to learn from. Use the probabilities themselves.")],
+        checks=[(lambda r: not r[1], "Your loss has no gradient: keep it a tensor computed "
+                 "from `predictions` (no `.item()` or `.detach()`), or `backward()` can't train "
+                 "anything.")]),
       Exercise('batch_accuracy', lambda s, y: ((sig(s) > 0.5) == y).float().mean(),
         "A prediction is right when `sigmoid(score) > 0.5` matches the target.",
         "def batch_accuracy(xb, yb): return ((xb.sigmoid() > 0.5) == yb).float().mean()",
@@ -335,7 +383,10 @@ def _mnist_sgd() -> list[Exercise]:
         mistakes=[(lambda s, y: ((s > 0.5) == y).float().mean(), "Compare probabilities, not "
                    "raw scores: `xb.sigmoid() > 0.5` (which is the same as `xb > 0`)."),
                   (lambda s, y: ((sig(s) < 0.5) == y).float().mean(), "You counted the wrong "
-                   "ones: a prediction says 3 when its probability is above 0.5.")]),
+                   "ones: a prediction says 3 when its probability is above 0.5."),
+                  (lambda s, y: ((sig(s) > 0.5) == y.view(-1)).float().mean(), "Shapes: (n, 1) "
+                   "predictions against (n,) targets broadcast to an (n, n) grid, comparing "
+                   "every prediction with every target. Compare tensors of the same shape.")]),
     ]
 
 # %% ../nbs/91_exercises.ipynb #49255656
