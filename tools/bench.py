@@ -34,7 +34,10 @@ PROBE = '''
 def _bench_plain(x):
     if hasattr(x, 'tolist'): x = x.tolist()
     if isinstance(x, (list, tuple)): return [_bench_plain(o) for o in x]
-    return x if x is None or isinstance(x, (bool, int, float, str)) else float(x)
+    if isinstance(x, dict): return {str(k): _bench_plain(v) for k, v in x.items()}
+    if x is None or isinstance(x, (bool, int, float, str)): return x
+    try: return float(x)
+    except (TypeError, ValueError): return repr(x)
 print(__import__('json').dumps({k: _bench_plain(globals()[k]) for k in NAMES if k in globals()}))
 '''
 
@@ -116,6 +119,7 @@ def machine() -> str:
 def fmt(v) -> str:
     if isinstance(v, float): return f"{v:.4f}" if v < 1 else f"{v:.1f}"
     if isinstance(v, list): return ' / '.join(fmt(o) for o in v)
+    if isinstance(v, dict): return '; '.join(f"{k}: {fmt(o)}" for k, o in v.items())
     return str(v)
 
 
