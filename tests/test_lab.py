@@ -196,24 +196,29 @@ def test_run_all_renders_every_image(sgd):
 
 
 def test_lr_slider_redraws_the_plot(sgd):
+    "05's `lr_explorer()`: moving the 'lr' slider with the keyboard redraws the descent plot under it."
+    from playwright.sync_api import TimeoutError as Timeout
     page = sgd.page
     slider = page.locator('.widget-slider:has(.widget-label:text-is("lr"))').first
-    slider.scroll_into_view_if_needed(timeout=10_000)
+    try: slider.scroll_into_view_if_needed(timeout=10_000)
+    except Timeout: pytest.fail("no slider labelled 'lr' after Run All: `lr_explorer()` showed no widget")
     box = slider.locator('xpath=ancestor::div[contains(@class,"jp-OutputArea")][1]').first
     img = box.locator('.widget-output img').first
-    img.wait_for(timeout=20_000)
+    try: img.wait_for(timeout=20_000)
+    except Timeout: pytest.fail("the 'lr' slider shows no plot under it, 20 s after Run All")
     before, readout = img.get_attribute('src'), slider.locator('.widget-readout').text_content()
     slider.locator('.noUi-handle').first.focus()
     t0 = time.perf_counter()
     for _ in range(10): page.keyboard.press('ArrowRight')   # 10 steps of 0.02 in log10: lr × 1.58
-    page.wait_for_function("([el, src]) => { const i = el.querySelector('.widget-output img');"
-                           " return i && i.src !== src && i.complete && i.naturalWidth > 0; }",
-                           arg=[box.element_handle(), before], timeout=20_000, polling=50)
-    seconds = time.perf_counter() - t0
     after = slider.locator('.widget-readout').text_content()
-    assert after != readout, f"the slider's readout stayed at {readout}"
-    assert float(after) > float(readout), f"moving the slider right took lr from {readout} to {after}"
-    print(f"lr {readout} -> {after}: the plot redrew in {seconds:.2f} s")
+    assert after != readout and float(after) > float(readout), f"the arrow keys took lr from {readout} to {after}"
+    try:
+        page.wait_for_function("([el, src]) => { const i = el.querySelector('.widget-output img');"
+                               " return i && i.src !== src && i.complete && i.naturalWidth > 0; }",
+                               arg=[box.element_handle(), before], timeout=20_000, polling=50)
+    except Timeout: pytest.fail(f"moved the slider from lr={readout} to lr={after}, but the plot under it stayed "
+                                "the same for 20 s: the slider does not redraw")
+    print(f"lr {readout} -> {after}: the plot redrew in {time.perf_counter() - t0:.2f} s")
 
 
 def test_saved_notebook_is_clean(sgd, work):
