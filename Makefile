@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DATA_OK := $(VENV)/.data-checked
 PIN    := constraints.txt
 PORT   ?= 8037
 LAB_PORT  ?= 8837
@@ -40,11 +41,16 @@ venv: $(STAMP)  ## create .venv and install mnist37 with its dev tools (mends a 
 
 data: venv  ## get and check MNIST_SAMPLE (set MNIST37_ARCHIVE to use a local copy)
 	$(BIN)/mnist37 data
+	touch $(DATA_OK)
+
+# `make lab` checks the data once per venv (the notebooks fetch it themselves if it goes missing later)
+$(DATA_OK): $(STAMP)
+	$(MAKE) --no-print-directory data
 
 # The lab runs in nbs/ (LAB_NBS) with tools/lab_config.py: it listens on 127.0.0.1 only, and cleans notebooks as they are saved
 # (nbdev's save hook, and no widget views), so opening and running them leaves git clean. `jupyter trust` marks the
 # committed notebooks as safe, so their saved outputs (the heatmaps' colours, for one) show before you run them.
-lab: data  ## open the series in JupyterLab on 127.0.0.1:8837 (more options in LAB_ARGS)
+lab: $(DATA_OK)  ## open the series in JupyterLab on 127.0.0.1:8837 (more options in LAB_ARGS)
 	$(BIN)/jupyter trust $(LAB_NBS)/*.ipynb >/dev/null
 	cd $(LAB_NBS) && exec $(abspath $(BIN))/jupyter lab --config=$(abspath tools/lab_config.py) --port=$(LAB_PORT) \
 	  $(if $(LAB_TOKEN),--IdentityProvider.token=$(LAB_TOKEN)) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
