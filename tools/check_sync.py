@@ -1,7 +1,7 @@
 """Fail if `nbdev_clean` or `nbdev_export` changes any notebook or module: what is committed must be clean and in sync.
 
 "Clean" is what JupyterLab saves under `make lab` (tools/lab_config.py): nbdev's cleaning, and no views of
-interactive widgets (their ids change on every run). So a learner who opens a notebook and saves it changes nothing.
+interactive widgets nor widget state (their ids change on every run). So a learner who opens a notebook and saves it changes nothing.
 """
 import hashlib, json, sys
 from pathlib import Path

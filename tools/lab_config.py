@@ -4,7 +4,8 @@ Jupyter reads this file because `make lab` passes `--config=tools/lab_config.py`
 goes through `clean_on_save`:
 - nbdev's own save hook, which `jupyter_hooks = True` in settings.ini turns on, strips execution counts and the
   metadata a kernel adds (`language_info`, the kernel's display name), as `nbdev_clean` does;
-- views of interactive widgets are dropped: their ids change on every run, and they show nothing without a kernel;
+- views of interactive widgets, and the widget state nbconvert stores in the notebook's metadata, are dropped: their
+  ids change on every run, and they show nothing without a kernel;
 - an output that differs from the one on disk only in the times it shows (a progress bar's `00:01<00:00`, the
   `time` column of fastai's tables) keeps the version on disk, so re-running a notebook on another machine leaves
   it as it was.
@@ -17,8 +18,8 @@ _TIME = re.compile(r'\b\d{1,2}:\d\d(?::\d\d)?\b')
 
 
 def drop_widget_views(nb) -> bool:
-    "Remove the outputs of `nb` that are views of interactive widgets; True if there were any."
-    changed = False
+    "Remove from `nb` the views of interactive widgets and their saved state; True if there were any."
+    changed = nb.get('metadata', {}).pop('widgets', None) is not None   # what nbconvert --execute stores
     for cell in nb['cells']:
         outs = cell.get('outputs')
         if not outs: continue
