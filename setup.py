@@ -14,10 +14,9 @@ expected = 'version description keywords author author_email lib_name user branc
 missing = [o for o in expected if o not in cfg]
 if missing: raise SystemExit(f"settings.ini is missing: {', '.join(missing)}")
 
-licenses = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License'),
-            'mit': ('MIT License', 'OSI Approved :: MIT License')}
+# an SPDX expression (PEP 639), not a License classifier: setuptools warns that those are deprecated
+licenses = {'apache2': 'Apache-2.0', 'mit': 'MIT', 'bsd3': 'BSD-3-Clause', 'gpl3': 'GPL-3.0-only'}
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
-lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 readme = here/'README.md'
 
 setuptools.setup(
@@ -27,11 +26,11 @@ setuptools.setup(
     keywords=cfg['keywords'],
     author=cfg['author'],
     author_email=cfg['author_email'],
-    license=lic[0],
+    license_expression=licenses.get(cfg['license'].lower(), cfg['license']),
     classifiers=['Development Status :: ' + statuses[int(cfg['status'])-1],
                  'Intended Audience :: ' + cfg['audience'].title(),
                  'Natural Language :: ' + cfg['language'].title(),
-                 'Programming Language :: Python :: 3'] + (['License :: ' + lic[1]] if lic[1] else []),
+                 'Programming Language :: Python :: 3'],
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data=True,
