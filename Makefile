@@ -64,9 +64,10 @@ reset:  ## put the notebooks back as committed (after you ran and saved them), k
 	git checkout -- $$changed; \
 	echo "make reset: put back $$(echo $$changed | wc -w) notebook(s); your versions are in $$dest/"
 
-check: venv  ## fail if nbdev_clean or nbdev_export would change anything, or README.md is stale
+check: venv  ## fail if nbdev_clean or nbdev_export would change anything, README.md is stale, or a Colab cell is missing
 	$(BIN)/python tools/check_sync.py
 	$(BIN)/python tools/readme.py --check
+	$(BIN)/python tools/hosted.py --check
 
 test: data check docs  ## everything CI checks: sync, every notebook, the site and the lab in a browser, tests/
 	$(BIN)/nbdev_test --timing
