@@ -65,17 +65,18 @@ def sgd(params, # the tensors to train, each created with `requires_grad_()`
         sgd_step(params, lr)                   # step 5: step
     return losses
 
-# %% ../nbs/05_sgd.ipynb #8a5cdd9f
+# %% ../nbs/05_sgd.ipynb #6fe71327
 def _parabola(w): return (w - 2)**2
 
 def plot_descent(lr:float, # the learning rate
-                 f:Callable=_parabola, # the loss, an elementwise function of one number
+                 f:Callable=None, # the loss, elementwise in one number; None: (w - 2)²
                  w0:float=-1.0, # where `w` starts
                  steps:int=10, # how many steps to take
                  ax:Any=None, # the matplotlib axes to draw on; a new figure if None
                 ):
     "Run `sgd` on the one-parameter loss `f` from `w0`; draw the path of `w` on `f`."
     import matplotlib.pyplot as plt
+    keep, f = ([2.0], _parabola) if f is None else ([], f)  # keep the minimum in view
     w, ws = torch.tensor(float(w0), requires_grad=True), []
     def loss_fn():
         ws.append(w.item())  # sgd calls loss_fn once a step: record where w is
@@ -83,8 +84,7 @@ def plot_descent(lr:float, # the learning rate
     note = f'{steps} steps'
     try: sgd([w], loss_fn, lr, steps); ws.append(w.item())  # where the last step ended
     except DivergenceError: note = f'diverged after {len(ws) - 1} steps'
-    ws = torch.tensor(ws)
-    ends = ws.tolist() + ([2.0] if f is _parabola else [])  # keep the minimum in view
+    ends, ws = ws + keep, torch.tensor(ws)
     pad = 0.1*(max(ends) - min(ends)) + 0.5
     x = torch.linspace(min(ends) - pad, max(ends) + pad, 200)
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
