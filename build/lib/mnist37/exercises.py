@@ -36,13 +36,16 @@ def _names_blank(code) -> bool:
                                           if hasattr(c, 'co_names'))
 
 def same(a, b, tol:float=1e-4) -> bool:
-    "Are `a` and `b` the same answer: equal values, or tensors of one shape within `tol`?"
+    ("Are `a` and `b` the same answer: "
+     "equal values, or tensors of one shape within `tol`?")
     if a is None or b is None: return a is b
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         a, b = torch.as_tensor(a), torch.as_tensor(b)
         if a.shape != b.shape: return False
-        if a.dtype == torch.bool or b.dtype == torch.bool: return bool((a == b).all())
-        return torch.allclose(a.double(), b.double(), rtol=tol, atol=tol, equal_nan=True)
+        if (a.dtype == torch.bool) != (b.dtype == torch.bool): return False
+        if a.dtype == torch.bool: return bool((a == b).all())
+        return torch.allclose(a.double(), b.double(),
+                              rtol=tol, atol=tol, equal_nan=True)
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(same(x, y, tol) for x, y in zip(a, b))
     if isinstance(a, float) or isinstance(b, float):
@@ -53,50 +56,73 @@ def same(a, b, tol:float=1e-4) -> bool:
 # %% ../nbs/91_exercises.ipynb #4361a0f2
 @dataclass
 class Exercise:
-    "One exercise: `check()` grades your answer, `hint()` nudges, `solution()` shows one answer."
-    name: str # what the answer is called in the notebook, e.g. 'mnist_distance'
-    reference: Any # a right answer: a function, or a value
-    hint_text: str # a nudge that doesn't give the answer away
-    solution_text: str # a right answer, as code
-    run: Callable = lambda answer: answer # runs an answer on real inputs; returns what is compared
-    mistakes: list = field(default_factory=list) # (wrong answer, what to say) pairs
-    checks: list = field(default_factory=list) # (test of the result, what to say when true)
-    errors: list = field(default_factory=list) # (text in an error, what to say when raised)
-    accept: Callable|None = None # whether a result is right; default: the same as the reference's
+    ("One exercise: `check()` grades your answer, "
+     "`hint()` nudges, `solution()` shows one answer.")
+    # what the answer is called in the notebook, e.g. 'mnist_distance'
+    name: str
+    # a right answer: a function, or a value
+    reference: Any
+    # a nudge that doesn't give the answer away
+    hint_text: str
+    # a right answer, as code
+    solution_text: str
+    # runs an answer on real inputs; returns what is compared
+    run: Callable = lambda answer: answer
+    # (wrong answer, what to say) pairs
+    mistakes: list = field(default_factory=list)
+    # (test of the result, what to say when true)
+    checks: list = field(default_factory=list)
+    # (text in an error, what to say when raised)
+    errors: list = field(default_factory=list)
+    # whether a result is right; default: the same as the reference's
+    accept: Callable|None = None
+    # describes a wrong result, for the fallback message
+    show: Callable = None
 
     def grade(self, answer) -> tuple[str, str]:
         "('blank' | 'correct' | 'wrong', what to tell the learner) for `answer`."
         if _is_blank(answer):
-            return 'blank', f"Not attempted yet: replace ____ in `{self.name}` and run this again."
+            return 'blank', (f"Not attempted yet: replace ____ in `{self.name}` "
+                             "and run this again.")
         try: got = self.run(answer)
         except Exception as e:
             msg = next((m for text, m in self.errors if text in str(e)), None)
             return 'wrong', msg or f"Your answer raised {type(e).__name__}: {e}"
-        if self.accept(got) if self.accept else same(got, self.run(self.reference)):
-            return 'correct', f"Correct: `{self.name}` gives the right answer on real data."
+        want = self.run(self.reference)
+        if self.accept(got) if self.accept else same(got, want):
+            return 'correct', f"Correct: `{self.name}` gives the right answer."
         for wrong, msg in self.mistakes:
             try:
                 if same(got, self.run(wrong)): return 'wrong', msg
             except Exception: pass
         for test, msg in self.checks:
             if test(got): return 'wrong', msg
-        return 'wrong', f"Not yet: `{self.name}` gives {_show(got)}. Try `hint()`."
+        return 'wrong', f"Not yet: {(self.show or _show)(got, want)}. Try `hint()`."
 
     def check(self, answer=_UNSET):
-        "Grade `answer`, by default the notebook's variable called `name`, and print the verdict."
-        if answer is _UNSET: answer = inspect.currentframe().f_back.f_globals.get(self.name, ____)
+        ("Grade `answer`, by default the notebook's variable called `name`, "
+         "and print the verdict.")
+        if answer is _UNSET:
+            answer = inspect.currentframe().f_back.f_globals.get(self.name, ____)
         status, msg = self.grade(answer)
         print({'blank': '…', 'correct': '✓', 'wrong': '✗'}[status], msg)
 
     def hint(self): print('Hint:', self.hint_text)
     def solution(self): print(self.solution_text)
 
-# %% ../nbs/91_exercises.ipynb #aaf3bd56
-def _show(x) -> str:
-    "A short description of a result, for messages."
-    if isinstance(x, Tensor):
-        return f"a tensor of shape {tuple(x.shape)}" + (f" ({x.item():.4g})" if x.numel() == 1 else '')
-    return repr(x)
+# %% ../nbs/91_exercises.ipynb #9c661903
+def _show(got, want) -> str:
+    ("What is wrong with `got`, compared with the right result `want`, "
+     "without giving it away.")
+    if isinstance(got, Tensor) and isinstance(want, Tensor):
+        if got.shape != want.shape:
+            return (f"your result has shape {tuple(got.shape)}; "
+                    f"the right one has {tuple(want.shape)}")
+        if got.numel() == 1:
+            return f"your result is {got.item():.4g}, which is not the right value"
+        return (f"your result has the right shape, {tuple(got.shape)}, "
+                "but not the right values")
+    return f"your answer gives {got!r}, which is not right"
 
 # %% ../nbs/91_exercises.ipynb #636ea01d
 @cache
@@ -111,25 +137,49 @@ def _pixels() -> list[Exercise]:
     img = lambda: _mnist().train_3s[1]
     as_bytes = lambda: (img()*255).round().to(torch.uint8)
     return [
-      Exercise('patch', lambda: img()[4:10, 15:21],
-        "Index rows first, then columns; a slice `a:b` stops just before `b`.",
-        "patch = img[4:10, 15:21]", run=lambda a: a() if callable(a) else a,
-        mistakes=[(lambda: img()[15:21, 4:10], "You took rows 15–20 and columns 4–9: the first index "
-                   "picks rows (down the image), the second picks columns (across)."),
-                  (lambda: img()[4:9, 15:20], "Your patch is 5×5: a slice stops before its end, so "
-                   "rows 4 to 9 are `4:10`.")]),
-      Exercise('to_unit', lambda t: t.float()/255,
-        "Pixels are whole numbers from 0 to 255; the models want fractions from 0 to 1.",
-        "def to_unit(t): return t.float() / 255", run=lambda f: f(as_bytes()),
-        mistakes=[(lambda t: t.float(), "These are 0–255 pixels: divide by 255."),
-                  (lambda t: t//255, "`//` is floor division: every pixel becomes 0 or 1. "
-                   "Use `/ 255`.")]),
-      Exercise('stack_shape', (6131, 28, 28),
-        "`torch.stack` puts a new axis in front, one entry per image.",
-        "stack_shape = (6131, 28, 28)", run=tuple,
-        mistakes=[((28, 28, 6131), "The new axis counts the images, and stack puts it first."),
-                  ((6131, 784), "Stacking keeps each image 28×28; flattening rows into 784 "
-                   "numbers comes in notebook 6.")]),
+        Exercise(
+            name='patch',
+            reference=lambda: img()[4:10, 15:21],
+            hint_text="Index rows first, then columns; a slice `a:b` stops "
+                      "just before `b`.",
+            solution_text="patch = img[4:10, 15:21]",
+            run=lambda a: a() if callable(a) else a,
+            mistakes=[
+                (lambda: img()[15:21, 4:10],
+                 "You took rows 15–20 and columns 4–9: the first index picks rows "
+                 "(down the image), the second picks columns (across)."),
+                (lambda: img()[4:9, 15:20],
+                 "Your patch is 5×5: a slice stops before its end, "
+                 "so rows 4 to 9 are `4:10`."),
+            ],
+        ),
+        Exercise(
+            name='to_unit',
+            reference=lambda t: t.float()/255,
+            hint_text="Pixels are whole numbers from 0 to 255; "
+                      "the models want fractions from 0 to 1.",
+            solution_text="def to_unit(t): return t.float() / 255",
+            run=lambda f: f(as_bytes()),
+            mistakes=[
+                (lambda t: t.float(), "These are 0–255 pixels: divide by 255."),
+                (lambda t: t//255,
+                 "`//` is floor division: every pixel becomes 0 or 1. Use `/ 255`."),
+            ],
+        ),
+        Exercise(
+            name='stack_shape',
+            reference=(6131, 28, 28),
+            hint_text="`torch.stack` puts a new axis in front, one entry per image.",
+            solution_text="stack_shape = (6131, 28, 28)",
+            run=tuple,
+            mistakes=[
+                ((28, 28, 6131),
+                 "The new axis counts the images, and stack puts it first."),
+                ((6131, 784),
+                 "Stacking keeps each image 28×28; flattening rows into 784 numbers "
+                 "comes in notebook 6."),
+            ],
+        ),
     ]
 
 # %% ../nbs/91_exercises.ipynb #67c2ccaa
@@ -137,103 +187,214 @@ def _pixel_similarity() -> list[Exercise]:
     threes = lambda: _mnist().train_3s
     pair = lambda: (_ideals()[0], _mnist().valid_3s[0])
     return [
-      Exercise('mean_digit', lambda s: s.mean(0),
-        "Average over the axis that counts the images, and keep the 28×28 pixel axes.",
-        "def mean_digit(stack): return stack.mean(0)", run=lambda f: f(threes()),
-        mistakes=[(lambda s: s.mean(), "You averaged every pixel of every image into one number: "
-                   "average over the image axis only, `.mean(0)`."),
-                  (lambda s: s.mean(1), "You averaged over rows (axis 1): the images are counted "
-                   "by axis 0."),
-                  (lambda s: s.sum(0), "That is a sum: divide by the number of images, or use "
-                   "`.mean(0)`, to keep pixels between 0 and 1.")]),
-      Exercise('l1', lambda a, b: (a - b).abs().mean(),
-        "Subtract, make every difference positive, then average.",
-        "def l1(a, b): return (a - b).abs().mean()", run=lambda f: f(*pair()),
-        mistakes=[(lambda a, b: (a - b).mean(), "Positive and negative differences cancel out: "
-                   "take `.abs()` before the mean."),
-                  (lambda a, b: ((a - b)**2).mean().sqrt(), "That is the L2 distance (RMSE). "
-                   "L1 averages the absolute differences."),
-                  (lambda a, b: (a - b).abs().sum(), "Use the mean, not the sum, so the distance "
-                   "does not grow with the number of pixels.")]),
-      Exercise('rmse', lambda a, b: ((a - b)**2).mean().sqrt(),
-        "Square the differences, average them, then undo the squaring.",
-        "def rmse(a, b): return ((a - b)**2).mean().sqrt()", run=lambda f: f(*pair()),
-        mistakes=[(lambda a, b: ((a - b)**2).mean(), "That is the mean squared error: take the "
-                   "square root (`.sqrt()`) to get back to pixel units."),
-                  (lambda a, b: ((a - b)**2).sqrt().mean(), "You took the root before averaging, "
-                   "which undoes the squaring and gives L1: average the squares first.")]),
+        Exercise(
+            name='mean_digit',
+            reference=lambda s: s.mean(0),
+            hint_text="Average over the axis that counts the images, "
+                      "and keep the 28×28 pixel axes.",
+            solution_text="def mean_digit(stack): return stack.mean(0)",
+            run=lambda f: f(threes()),
+            mistakes=[
+                (lambda s: s.mean(),
+                 "You averaged every pixel of every image into one number: "
+                 "average over the image axis only, `.mean(0)`."),
+                (lambda s: s.mean(1),
+                 "You averaged over rows (axis 1): the images are counted by axis 0."),
+                (lambda s: s.sum(0),
+                 "That is a sum: divide by the number of images, or use `.mean(0)`, "
+                 "to keep pixels between 0 and 1."),
+            ],
+        ),
+        Exercise(
+            name='l1',
+            reference=lambda a, b: (a - b).abs().mean(),
+            hint_text="Subtract, make every difference positive, then average.",
+            solution_text="def l1(a, b): return (a - b).abs().mean()",
+            run=lambda f: f(*pair()),
+            mistakes=[
+                (lambda a, b: (a - b).mean(),
+                 "Positive and negative differences cancel out: "
+                 "take `.abs()` before the mean."),
+                (lambda a, b: ((a - b)**2).mean().sqrt(),
+                 "That is the L2 distance (RMSE). L1 averages the "
+                 "absolute differences."),
+                (lambda a, b: (a - b).abs().sum(),
+                 "Use the mean, not the sum, so the distance does not grow with the "
+                 "number of pixels."),
+            ],
+        ),
+        Exercise(
+            name='rmse',
+            reference=lambda a, b: ((a - b)**2).mean().sqrt(),
+            hint_text="Square the differences, average them, then undo the squaring.",
+            solution_text="def rmse(a, b): return ((a - b)**2).mean().sqrt()",
+            run=lambda f: f(*pair()),
+            mistakes=[
+                (lambda a, b: ((a - b)**2).mean(),
+                 "That is the mean squared error: take the square root (`.sqrt()`) "
+                 "to get back to pixel units."),
+                (lambda a, b: ((a - b)**2).sqrt().mean(),
+                 "You took the root before averaging, which undoes the squaring and "
+                 "gives L1: average the squares first."),
+            ],
+        ),
     ]
 
 # %% ../nbs/91_exercises.ipynb #c44a9dc5
 def _broadcasting() -> list[Exercise]:
     stack_and_ideals = lambda: (_mnist().valid_3s, *_ideals())
-    dist = lambda f: f(_mnist().valid_3s, _ideals()[0])
+    dist = lambda f: (f(_mnist().valid_3s, _ideals()[0]),
+                      f(_mnist().valid_3s[0], _ideals()[0]))
     ref = lambda a, b: (a - b).abs().mean((-1, -2))
     _yes_no = ("`is_3` should answer True or False for each image: compare the two "
                "distances with `<`.")
     return [
-      Exercise('mnist_distance', ref,
-        "Broadcast the subtraction, then average over the last two axes: `mean((-1, -2))`.",
-        "def mnist_distance(a, b): return (a - b).abs().mean((-1, -2))", run=dist,
-        mistakes=[(lambda a, b: (a - b).abs().mean(-1), "Your distance has shape (1010, 28): "
-                   "average over both pixel axes, `mean((-1, -2))`."),
-                  (lambda a, b: (a - b).abs().mean(), "You averaged over everything, images "
-                   "included: keep one distance per image with `mean((-1, -2))`."),
-                  (lambda a, b: (a - b).mean((-1, -2)), "Differences cancel out: take `.abs()` "
-                   "before the mean.")]),
-      Exercise('diff_shape', (1010, 28, 28),
-        "Line the shapes up on the right: (1010, 28, 28) and (28, 28).",
-        "diff_shape = (1010, 28, 28)", run=tuple,
-        mistakes=[((28, 28), "Broadcasting keeps the stack: the one image is subtracted from "
-                   "each of the 1010."),
-                  ((1010,), "That is the shape after `mnist_distance` averages the pixels "
-                   "away; the difference itself still has them.")]),
-      Exercise('col_row_shape', (3, 3),
-        "Line the shapes up on the right, and stretch every axis of size 1.",
-        "col_row_shape = (3, 3)", run=tuple,
-        mistakes=[((3,), "Line the shapes up on the right: (3, 1) against (3,) gives (3, 3). "
-                   "This is how (n, 1) predictions against (n,) targets go silently wrong."),
-                  ((3, 1), "The 1 stretches to 3: (3, 1) against (3,) gives (3, 3).")]),
-      Exercise('is_3', lambda x, m3, m7: ref(x, m3) < ref(x, m7),
-        "An image is a 3 when it is closer to the ideal 3 than to the ideal 7.",
-        "def is_3(x, mean_3, mean_7):\n"
-        "    return mnist_distance(x, mean_3) < mnist_distance(x, mean_7)",
-        run=lambda f: f(*stack_and_ideals()),
-        mistakes=[(lambda x, m3, m7: ref(x, m3) > ref(x, m7), "Reversed: a 3 is *closer* to the "
-                   "ideal 3, so its distance to `mean_3` is the smaller one."),
-                  (lambda x, m3, m7: ref(x, m3) - ref(x, m7), _yes_no)],
-        checks=[(lambda got: got.dtype != torch.bool, _yes_no)]),
+        Exercise(
+            name='mnist_distance',
+            reference=ref,
+            hint_text="Subtract (broadcasting does the rest), make the differences "
+                      "positive, then average away the two pixel axes, counting them "
+                      "from the end so one image works too.",
+            solution_text="def mnist_distance(a, b): return "
+                          "(a - b).abs().mean((-1, -2))",
+            run=dist,
+            show=lambda got, want: _show(got[0], want[0]),
+            mistakes=[
+                (lambda a, b: (a - b).abs().mean(-1),
+                 "Your distance has shape (1010, 28): average over both pixel axes, "
+                 "`mean((-1, -2))`."),
+                (lambda a, b: (a - b).abs().mean(),
+                 "You averaged over everything, images included: "
+                 "keep one distance per image with `mean((-1, -2))`."),
+                (lambda a, b: (a - b).mean((-1, -2)),
+                 "Differences cancel out: take `.abs()` before the mean."),
+                (lambda a, b: (a - b).abs().sum((-1, -2)),
+                 "That is a sum: the lesson's L1 distance is the *mean* absolute "
+                 "difference, so images of any size compare."),
+                (lambda a, b: ((a - b)**2).mean((-1, -2)).sqrt(),
+                 "That is the L2 distance (RMSE); `mnist_distance` is L1, "
+                 "the mean absolute difference."),
+            ],
+            errors=[
+                ('out of range',
+                 "Your function fails on one image (28, 28): count the axes from the "
+                 "end, `mean((-1, -2))`, so it works for one image and for a stack."),
+            ],
+        ),
+        Exercise(
+            name='diff_shape',
+            reference=(1010, 28, 28),
+            hint_text="Line the shapes up on the right: (1010, 28, 28) and (28, 28).",
+            solution_text="diff_shape = (1010, 28, 28)",
+            run=tuple,
+            mistakes=[
+                ((28, 28),
+                 "Broadcasting keeps the stack: the one image is subtracted from "
+                 "each of the 1010."),
+                ((1010,),
+                 "That is the shape after `mnist_distance` averages the pixels away; "
+                 "the difference itself still has them."),
+            ],
+        ),
+        Exercise(
+            name='col_row_shape',
+            reference=(3, 3),
+            hint_text="Line the shapes up on the right, "
+                      "and stretch every axis of size 1.",
+            solution_text="col_row_shape = (3, 3)",
+            run=tuple,
+            mistakes=[
+                ((3,),
+                 "Line the shapes up on the right: (3, 1) against (3,) gives "
+                 "(3, 3). This is how (n, 1) predictions against (n,) targets "
+                 "go silently wrong."),
+                ((3, 1), "The 1 stretches to 3: (3, 1) against (3,) gives (3, 3)."),
+            ],
+        ),
+        Exercise(
+            name='is_3',
+            reference=lambda x, m3, m7: ref(x, m3) < ref(x, m7),
+            hint_text="An image is a 3 when it is closer to the ideal 3 "
+                      "than to the ideal 7.",
+            solution_text="def is_3(x, mean_3, mean_7):\n"
+                          "    return mnist_distance(x, mean_3) < "
+                          "mnist_distance(x, mean_7)",
+            run=lambda f: f(*stack_and_ideals()),
+            mistakes=[
+                (lambda x, m3, m7: ref(x, m3) > ref(x, m7),
+                 "Reversed: a 3 is *closer* to the ideal 3, so its distance to "
+                 "`mean_3` is the smaller one."),
+                (lambda x, m3, m7: ref(x, m3) - ref(x, m7), _yes_no),
+            ],
+            checks=[
+                (lambda got: got.dtype != torch.bool, _yes_no),
+            ],
+        ),
     ]
 
 # %% ../nbs/91_exercises.ipynb #e48c025c
 def _gradients() -> list[Exercise]:
     cube = lambda f: float(f(lambda x: x**3, 2.0))
     return [
-      Exercise('numeric_derivative', lambda f, x, eps=1e-3: (f(x + eps) - f(x - eps))/(2*eps),
-        "Step a little to each side of x and divide the rise by the distance between the points.",
-        "def numeric_derivative(f, x, eps=1e-3):\n    return (f(x + eps) - f(x - eps)) / (2*eps)",
-        run=cube, accept=lambda d: abs(d - 12) < 1e-3,
-        mistakes=[(lambda f, x, eps=1e-3: (f(x + eps) - f(x))/eps, "That is a one-sided "
-                   "difference; its error shrinks only as fast as eps. Use both sides: "
-                   "`(f(x+eps) - f(x-eps)) / (2*eps)`."),
-                  (lambda f, x, eps=1e-3: (f(x + eps) - f(x - eps))/eps, "Twice the slope: the "
-                   "two points are 2*eps apart, so divide by `2*eps`.")]),
-      Exercise('grad_at_3', 8.0,
-        "Make x with `requires_grad=True`, compute y, call `y.backward()`, read `x.grad`.",
-        "x = torch.tensor(3., requires_grad=True)\ny = x**2 + 2*x\ny.backward()\n"
-        "grad_at_3 = x.grad", run=float,
-        mistakes=[(15.0, "That is f(3), the value. The gradient is `x.grad` after `backward()`."),
-                  (16.0, "Twice too big: `.grad` adds up, so backward ran twice. Set "
-                   "`x.grad = None` (or rebuild x) before running it again.")],
-        errors=[('NoneType', "`x.grad` is None: call `.backward()` on y first, and make x with "
-                 "`requires_grad=True`.")]),
-      Exercise('chain_slope', 4*math.cos(4),
-        "The derivative of sin(u) is cos(u); the derivative of u = x² is 2x; multiply them.",
-        "chain_slope = 2*2 * math.cos(2**2)   # or let autograd do it", run=float,
-        mistakes=[(math.cos(4), "You differentiated the outer function only: multiply by the "
-                   "inner derivative, 2x = 4."),
-                  (4*math.cos(2), "The outer derivative is taken at the inner value: cos(x²) = "
-                   "cos(4), not cos(2).")]),
+        Exercise(
+            name='numeric_derivative',
+            reference=lambda f, x, eps=1e-3: (f(x + eps) - f(x - eps))/(2*eps),
+            hint_text="Step a little to each side of x and divide the rise by the "
+                      "distance between the points.",
+            solution_text="def numeric_derivative(f, x, eps=1e-3):\n"
+                          "    return (f(x + eps) - f(x - eps)) / (2*eps)",
+            run=cube,
+            accept=lambda d: abs(d - 12) < 1e-3,
+            mistakes=[
+                (lambda f, x, eps=1e-3: (f(x + eps) - f(x))/eps,
+                 "That is a one-sided difference; its error shrinks only as fast as "
+                 "eps. Use both sides: `(f(x+eps) - f(x-eps)) / (2*eps)`."),
+                (lambda f, x, eps=1e-3: (f(x + eps) - f(x - eps))/eps,
+                 "Twice the slope: the two points are 2*eps apart, "
+                 "so divide by `2*eps`."),
+            ],
+        ),
+        Exercise(
+            name='grad_at_3',
+            reference=8.0,
+            hint_text="Make x with `requires_grad=True`, compute y, "
+                      "call `y.backward()`, read `x.grad`.",
+            solution_text="x = torch.tensor(3., requires_grad=True)\n"
+                          "y = x**2 + 2*x\n"
+                          "y.backward()\n"
+                          "grad_at_3 = x.grad",
+            run=float,
+            mistakes=[
+                (15.0,
+                 "That is f(3), the value. The gradient is `x.grad` "
+                 "after `backward()`."),
+                (16.0,
+                 "Twice too big: `.grad` adds up, so backward ran twice. Set "
+                 "`x.grad = None` (or rebuild x) before running it again."),
+            ],
+            errors=[
+                ('NoneType',
+                 "`x.grad` is None: call `.backward()` on y first, "
+                 "and make x with `requires_grad=True`."),
+            ],
+        ),
+        Exercise(
+            name='chain_slope',
+            reference=4*math.cos(4),
+            hint_text="The derivative of sin(u) is cos(u); the derivative of u = x² "
+                      "is 2x; multiply them.",
+            solution_text="chain_slope = 2*2 * math.cos(2**2)"
+                          "   # or let autograd do it",
+            run=float,
+            mistakes=[
+                (math.cos(4),
+                 "You differentiated the outer function only: "
+                 "multiply by the inner derivative, 2x = 4."),
+                (4*math.cos(2),
+                 "The outer derivative is taken at the inner value: "
+                 "cos(x²) = cos(4), not cos(2)."),
+            ],
+        ),
     ]
 
 # %% ../nbs/91_exercises.ipynb #2df8dbe6
@@ -244,11 +405,18 @@ def _descend(lr, steps=10) -> float:
     return w
 
 def _stepped(f):
-    "Run an `apply_step` on a fresh parameter; return the new values and the gradient left."
+    ("Run an `apply_step` on a fresh parameter; "
+     "return its new values and whether the gradient is cleared.")
     p = torch.tensor([1., -2.], requires_grad=True)
     p.grad = torch.tensor([0.5, -1.])
     f(p, 0.1)
-    return p.detach().clone(), p.grad
+    return p.detach().clone(), p.grad is None or not p.grad.any()
+
+def _show_step(got, want) -> str:
+    "What a wrong `apply_step` did to the parameter."
+    return ("p = [1, -2] with gradient [0.5, -1] and lr = 0.1 became "
+            f"{[round(v, 4) for v in got[0].tolist()]}, "
+            f"and its gradient was {'' if got[1] else 'not '}cleared")
 
 def _good_step(p, lr):
     with torch.no_grad(): p -= lr*p.grad
@@ -261,40 +429,89 @@ def _sgd() -> list[Exercise]:
     def uphill(p, lr):
         with torch.no_grad(): p += lr*p.grad
         p.grad = None
+    def rebind(p, lr):
+        with torch.no_grad(): p = p - lr*p.grad
+        p.grad = None
+    def no_lr(p, lr):
+        with torch.no_grad(): p -= p.grad
+        p.grad = None
     preds = lambda: torch.tensor([[0.1], [0.8], [0.4], [0.9], [0.3]])
     targets = lambda: torch.tensor([0., 1., 0., 1., 1.])
     return [
-      Exercise('apply_step', _good_step,
-        "Inside `torch.no_grad()`, move `p` by `lr * p.grad` downhill; then clear the gradient.",
-        "def apply_step(p, lr):\n    with torch.no_grad(): p -= lr * p.grad\n    p.grad = None",
-        run=_stepped,
-        mistakes=[(uphill, "You moved uphill: subtract `lr * p.grad`, don't add it."),
-                  (no_reset, "The gradient is still there: clear it (`p.grad = None`), or the "
-                   "next `backward()` adds to it.")],
-        errors=[('leaf Variable', "Autograd refuses to change a parameter in place while it "
-                 "records: wrap the update in `with torch.no_grad():`.")]),
-      Exercise('lr', 0.5,
-        "Each step multiplies the distance to 2 by (1 - 2·lr). Which lr shrinks it fastest?",
-        "lr = 0.5   # anything from about 0.22 to 0.78 works",
-        run=lambda lr: (lr, _descend(lr)), accept=lambda r: abs(r[1] - 2) < 0.01,
-        checks=[(lambda r: not abs(r[1] - 2) < 3, "It diverged: each step overshoots 2 by more "
-                 "than it started. Try a smaller learning rate."),
-                (lambda r: r[0] < 0.5, "Too small: ten steps stop short of 2. Take bigger "
-                 "steps."),
-                (lambda r: r[0] > 0.5, "Too big: w jumps back and forth across 2 and settles "
-                 "too slowly. Try a smaller learning rate.")],
-        mistakes=[(0.01, "Too small: ten steps stop short of 2. Take bigger steps."),
-                  (1.5, "It diverged: each step overshoots 2 by more than it started. "
-                   "Try a smaller learning rate.")]),
-      Exercise('mse', lambda p, t: ((p.view(-1) - t)**2).mean(),
-        "Compare shapes first: `preds` is (n, 1) and `targets` is (n,).",
-        "def mse(preds, targets): return ((preds.view(-1) - targets)**2).mean()",
-        run=lambda f: f(preds(), targets()),
-        mistakes=[(lambda p, t: ((p - t)**2).mean(), "Your loss broadcasts (n, 1) against (n,) "
-                   "into an (n, n) grid, so it averages every prediction against every "
-                   "target: make the shapes match, e.g. `preds.view(-1)`."),
-                  (lambda p, t: (p.view(-1) - t).abs().mean(), "That is the mean absolute "
-                   "error: square the differences instead.")]),
+        Exercise(
+            name='apply_step',
+            reference=_good_step,
+            hint_text="Inside `torch.no_grad()`, move `p` by `lr * p.grad` downhill; "
+                      "then clear the gradient.",
+            solution_text="def apply_step(p, lr):\n"
+                          "    with torch.no_grad(): p -= lr * p.grad\n"
+                          "    p.grad = None",
+            run=_stepped,
+            show=_show_step,
+            mistakes=[
+                (uphill, "You moved uphill: subtract `lr * p.grad`, don't add it."),
+                (no_reset,
+                 "The gradient is still there: clear it (`p.grad = None`), "
+                 "or the next `backward()` adds to it."),
+                (rebind,
+                 "`p = p - …` makes a new tensor named p inside your function; "
+                 "the parameter you were given never changes. Update it in "
+                 "place: `p -= …`."),
+                (no_lr, "Scale the step by the learning rate: `lr * p.grad`."),
+            ],
+            errors=[
+                ('leaf Variable',
+                 "Autograd refuses to change a parameter in place while it records: "
+                 "wrap the update in `with torch.no_grad():`."),
+            ],
+        ),
+        Exercise(
+            name='lr',
+            reference=0.5,
+            hint_text="Each step multiplies the distance to 2 by (1 - 2·lr). "
+                      "Which lr shrinks it fastest?",
+            solution_text="lr = 0.5   # anything from about 0.22 to 0.78 works",
+            run=lambda lr: (lr, _descend(lr)),
+            accept=lambda r: abs(r[1] - 2) < 0.01,
+            checks=[
+                (lambda r: r[0] <= 0,
+                 "A learning rate must be positive: with a negative one, "
+                 "each step climbs uphill."),
+                (lambda r: abs(1 - 2*r[0]) == 1,
+                 "w bounces between -1 and 5 for ever: with lr = 1 each step "
+                 "overshoots by exactly as much as it corrects."),
+                (lambda r: abs(1 - 2*r[0]) > 1,
+                 "It diverged: each step overshoots 2 by more than it started. "
+                 "Try a smaller learning rate."),
+                (lambda r: r[0] < 0.5,
+                 "Too small: ten steps stop short of 2. Take bigger steps."),
+                (lambda r: r[0] > 0.5,
+                 "Too big: w jumps back and forth across 2 and settles too slowly. "
+                 "Try a smaller learning rate."),
+            ],
+            mistakes=[
+                (0.01, "Too small: ten steps stop short of 2. Take bigger steps."),
+                (1.5,
+                 "It diverged: each step overshoots 2 by more than it started. "
+                 "Try a smaller learning rate."),
+            ],
+        ),
+        Exercise(
+            name='mse',
+            reference=lambda p, t: ((p.view(-1) - t)**2).mean(),
+            hint_text="Compare shapes first: `preds` is (n, 1) and `targets` is (n,).",
+            solution_text="def mse(preds, targets): return "
+                          "((preds.view(-1) - targets)**2).mean()",
+            run=lambda f: f(preds(), targets()),
+            mistakes=[
+                (lambda p, t: ((p - t)**2).mean(),
+                 "Your loss broadcasts (n, 1) against (n,) into an (n, n) grid, "
+                 "so it averages every prediction against every target: make the "
+                 "shapes match, e.g. `preds.view(-1)`."),
+                (lambda p, t: (p.view(-1) - t).abs().mean(),
+                 "That is the mean absolute error: square the differences instead."),
+            ],
+        ),
     ]
 
 # %% ../nbs/91_exercises.ipynb #3b4afb7f
@@ -309,33 +526,86 @@ def _mnist_sgd() -> list[Exercise]:
         x, w, b, y = batch()
         return x@w + b, y
     sig = lambda s: s.sigmoid()
+    def loss_of(f):
+        x, w, b, y = batch()
+        loss = f(x @ w.requires_grad_() + b, y)
+        tracked = isinstance(loss, Tensor) and loss.requires_grad
+        return (loss.detach() if isinstance(loss, Tensor) else loss), tracked
+    flat = lambda p: sig(p).view(-1)
+    cut = lambda p: (sig(p) > 0.5).float()
     return [
-      Exercise('linear1', lambda xb, w, b: xb@w + b,
-        "Multiply the batch by the weights with `@`, then add the bias.",
-        "def linear1(xb, weights, bias): return xb @ weights + bias",
-        run=lambda f: f(*batch()[:3]),
-        mistakes=[(lambda xb, w, b: xb@w, "You left out the bias: add `+ bias`."),
-                  (lambda xb, w, b: (xb*w.T).sum(1) + b, "Your result has shape (16,): keep "
-                   "one column per image, shape (n, 1), as `xb @ weights` does.")],
-        errors=[('cannot be multiplied', "The shapes are in the wrong order: (n, 784) @ "
-                 "(784, 1) gives (n, 1), so write `xb @ weights`.")]),
-      Exercise('mnist_loss', lambda p, t: torch.where(t == 1, 1 - sig(p), sig(p)).mean(),
-        "Squash the scores with `.sigmoid()`, then measure how far each is from its target.",
-        "def mnist_loss(predictions, targets):\n    p = predictions.sigmoid()\n"
-        "    return torch.where(targets == 1, 1 - p, p).mean()",
-        run=lambda f: f(*scores()),
-        mistakes=[(lambda p, t: torch.where(t == 1, 1 - p, p).mean(), "Apply `.sigmoid()` "
-                   "first: scores can be any number, but this loss needs values from 0 to 1."),
-                  (lambda p, t: torch.where(t == 1, sig(p), 1 - sig(p)).mean(), "The branches "
-                   "are swapped: for a 3 (target 1) the loss is `1 - p`, how far p is from 1.")]),
-      Exercise('batch_accuracy', lambda s, y: ((sig(s) > 0.5) == y).float().mean(),
-        "A prediction is right when `sigmoid(score) > 0.5` matches the target.",
-        "def batch_accuracy(xb, yb): return ((xb.sigmoid() > 0.5) == yb).float().mean()",
-        run=lambda f: f(*scores()),
-        mistakes=[(lambda s, y: ((s > 0.5) == y).float().mean(), "Compare probabilities, not "
-                   "raw scores: `xb.sigmoid() > 0.5` (which is the same as `xb > 0`)."),
-                  (lambda s, y: ((sig(s) < 0.5) == y).float().mean(), "You counted the wrong "
-                   "ones: a prediction says 3 when its probability is above 0.5.")]),
+        Exercise(
+            name='linear1',
+            reference=lambda xb, w, b: xb@w + b,
+            hint_text="Multiply the batch by the weights with `@`, then add the bias.",
+            solution_text="def linear1(xb, weights, bias): return xb @ weights + bias",
+            run=lambda f: f(*batch()[:3]),
+            mistakes=[
+                (lambda xb, w, b: xb@w, "You left out the bias: add `+ bias`."),
+                (lambda xb, w, b: (xb*w.T).sum(1) + b,
+                 "Your result has shape (16,): keep one column per image, "
+                 "shape (n, 1), as `xb @ weights` does."),
+            ],
+            errors=[
+                ('cannot be multiplied',
+                 "The shapes are in the wrong order: (n, 784) @ (784, 1) gives "
+                 "(n, 1), so write `xb @ weights`."),
+            ],
+        ),
+        Exercise(
+            name='mnist_loss',
+            reference=lambda p, t: torch.where(t == 1, 1 - sig(p), sig(p)).mean(),
+            hint_text="Squash the scores with `.sigmoid()`, then measure how far each "
+                      "is from its target.",
+            solution_text="def mnist_loss(predictions, targets):\n"
+                          "    p = predictions.sigmoid()\n"
+                          "    return torch.where(targets == 1, 1 - p, p).mean()",
+            run=loss_of,
+            show=lambda got, want: _show(got[0], want[0]),
+            mistakes=[
+                (lambda p, t: torch.where(t == 1, 1 - p, p).mean(),
+                 "Apply `.sigmoid()` first: scores can be any number, "
+                 "but this loss needs values from 0 to 1."),
+                (lambda p, t: torch.where(t == 1, sig(p), 1 - sig(p)).mean(),
+                 "The branches are swapped: for a 3 (target 1) the loss is `1 - p`, "
+                 "how far p is from 1."),
+                (lambda p, t: torch.where(t == 1, 1 - flat(p), flat(p)).mean(),
+                 "Shapes: (n,) probabilities against (n, 1) targets broadcast "
+                 "to an (n, n) grid, so every prediction meets every target. "
+                 "Keep the predictions' (n, 1) shape."),
+                (lambda p, t: torch.where(t == 1, 1 - cut(p), cut(p)).mean(),
+                 "You rounded the predictions to 0 or 1, so this is 1 − accuracy: "
+                 "flat almost everywhere, with no gradient to learn from. Use the "
+                 "probabilities themselves."),
+            ],
+            checks=[
+                (lambda r: not r[1],
+                 "Your loss has no gradient: keep it a tensor computed from "
+                 "`predictions` (no `.item()` or `.detach()`), or `backward()` "
+                 "can't train anything."),
+            ],
+        ),
+        Exercise(
+            name='batch_accuracy',
+            reference=lambda s, y: ((sig(s) > 0.5) == y).float().mean(),
+            hint_text="A prediction is right when `sigmoid(score) > 0.5` "
+                      "matches the target.",
+            solution_text="def batch_accuracy(xb, yb): return "
+                          "((xb.sigmoid() > 0.5) == yb).float().mean()",
+            run=lambda f: f(*scores()),
+            mistakes=[
+                (lambda s, y: ((s > 0.5) == y).float().mean(),
+                 "Compare probabilities, not raw scores: "
+                 "`xb.sigmoid() > 0.5` (which is the same as `xb > 0`)."),
+                (lambda s, y: ((sig(s) < 0.5) == y).float().mean(),
+                 "You counted the wrong ones: a prediction says 3 when its "
+                 "probability is above 0.5."),
+                (lambda s, y: ((sig(s) > 0.5) == y.view(-1)).float().mean(),
+                 "Shapes: (n, 1) predictions against (n,) targets broadcast to an "
+                 "(n, n) grid, comparing every prediction with every target. "
+                 "Compare tensors of the same shape."),
+            ],
+        ),
     ]
 
 # %% ../nbs/91_exercises.ipynb #49255656
@@ -380,32 +650,64 @@ def _plain_pytorch() -> list[Exercise]:
     def training(model, x):
         with torch.no_grad(): return model(x).sigmoid()
     return [
-      Exercise('train_step', step,
-        "Predict, compute the loss, `backward()`, `opt.step()`, `opt.zero_grad()`.",
-        "def train_step(model, opt, xb, yb):\n    loss = mnist_loss(model(xb), yb)\n"
-        "    loss.backward()\n    opt.step()\n    opt.zero_grad()", run=_two_steps,
-        mistakes=[(no_zero, "The second step used both batches' gradients: `.grad` adds up "
-                   "until you clear it with `opt.zero_grad()`."),
-                  (step_first, "`opt.step()` ran before `backward()`, so it had no gradient "
-                   "to follow: compute the loss and call `backward()` first.")]),
-      Exercise('n_params', 784*30 + 30 + 30 + 1,
-        "Each `nn.Linear(a, b)` holds an (b, a) weight matrix and b biases; ReLU has none.",
-        "n_params = 784*30 + 30 + 30*1 + 1   # or sum(p.numel() for p in net.parameters())",
-        run=int,
-        mistakes=[(784*30 + 30*1, "You counted the weights only: each layer also has "
-                   "biases, 30 in the first and 1 in the second."),
-                  (784 + 30 + 1, "You added up the layer sizes: a `Linear(a, b)` layer has "
-                   "a×b weights, one for each input-output pair, plus b biases.")]),
-      Exercise('predict', predict,
-        "Switch to evaluation mode, turn off gradient tracking, and squash the scores.",
-        "def predict(model, x):\n    model.eval()\n    with torch.no_grad():\n"
-        "        return model(x).sigmoid()", run=_predicted,
-        mistakes=[(tracked, "Your predictions still track gradients: compute them inside "
-                   "`with torch.no_grad():`."),
-                  (training, "The model is still in training mode: call `model.eval()` "
-                   "first (it matters for dropout and batch norm)."),
-                  (lambda model, x: predict(model, x).logit(), "These are raw scores: "
-                   "`.sigmoid()` turns them into probabilities.")]),
+        Exercise(
+            name='train_step',
+            reference=step,
+            hint_text="Predict, compute the loss, `backward()`, `opt.step()`, "
+                      "`opt.zero_grad()`.",
+            solution_text="def train_step(model, opt, xb, yb):\n"
+                          "    loss = mnist_loss(model(xb), yb)\n"
+                          "    loss.backward()\n"
+                          "    opt.step()\n"
+                          "    opt.zero_grad()",
+            run=_two_steps,
+            mistakes=[
+                (no_zero,
+                 "The second step used both batches' gradients: `.grad` adds up "
+                 "until you clear it with `opt.zero_grad()`."),
+                (step_first,
+                 "`opt.step()` ran before `backward()`, so it had no gradient to "
+                 "follow: compute the loss and call `backward()` first."),
+            ],
+        ),
+        Exercise(
+            name='n_params',
+            reference=784*30 + 30 + 30 + 1,
+            hint_text="Each `nn.Linear(a, b)` holds an (b, a) weight matrix and b "
+                      "biases; ReLU has none.",
+            solution_text="n_params = 784*30 + 30 + 30*1 + 1"
+                          "   # or sum(p.numel() for p in net.parameters())",
+            run=int,
+            mistakes=[
+                (784*30 + 30*1,
+                 "You counted the weights only: each layer also has biases, "
+                 "30 in the first and 1 in the second."),
+                (784 + 30 + 1,
+                 "You added up the layer sizes: a `Linear(a, b)` layer has a×b "
+                 "weights, one for each input-output pair, plus b biases."),
+            ],
+        ),
+        Exercise(
+            name='predict',
+            reference=predict,
+            hint_text="Switch to evaluation mode, turn off gradient tracking, "
+                      "and squash the scores.",
+            solution_text="def predict(model, x):\n"
+                          "    model.eval()\n"
+                          "    with torch.no_grad():\n"
+                          "        return model(x).sigmoid()",
+            run=_predicted,
+            mistakes=[
+                (tracked,
+                 "Your predictions still track gradients: "
+                 "compute them inside `with torch.no_grad():`."),
+                (training,
+                 "The model is still in training mode: call `model.eval()` first "
+                 "(it matters for dropout and batch norm)."),
+                (lambda model, x: predict(model, x).logit(),
+                 "These are raw scores: `.sigmoid()` turns them into probabilities."),
+            ],
+        ),
     ]
 
 # %% ../nbs/91_exercises.ipynb #24bb89e1

@@ -35,12 +35,15 @@ def numeric_grad(f, # a function of a tensor that returns one number
                  eps:float=1e-4, # the step to each side of `x`
                 ) -> Tensor:
     "Central-difference gradient of `f` at `x`, one input at a time, in float64."
-    x, g = torch.as_tensor(x, dtype=torch.float64), []
+    x = torch.as_tensor(x, dtype=torch.float64)
     assert (x + eps != x).all(), f"x + eps == x: eps={eps} is lost to rounding"
+    g = torch.zeros_like(x)
     with torch.no_grad():
-        for d in torch.eye(x.numel(), dtype=x.dtype).mul(eps).view(-1, *x.shape):
-            g.append((f(x + d) - f(x - d)) / (2 * eps))
-    return torch.stack(g).view(x.shape)
+        for i in range(x.numel()):
+            d = torch.zeros_like(x)
+            d.view(-1)[i] = eps                  # nudge input i alone
+            g.view(-1)[i] = (f(x + d) - f(x - d)) / (2 * eps)
+    return g
 
 # %% ../nbs/04_gradients.ipynb #c044
 def grad_check(f, # a function of a tensor that returns one number
