@@ -30,20 +30,20 @@ def fix(nb:dict, name:str) -> dict:
     cells = nb['cells']
     first = next(c for c in cells if c['cell_type'] == 'markdown')
     text = re_badge.sub('', src(first)).rstrip('\n')
-    first['source'] = f"{text}\n\n{BADGE.format(name=name)}"
+    first['source'] = f"{text}\n\n{BADGE.format(name=name)}".splitlines(True)
     code = [c for c in cells if c['cell_type'] == 'code']
     hosted = [c for c in code if 'mnist37[nb]' in src(c)]
     for c in hosted: cells.remove(c)
     at = next(i for i, c in enumerate(cells) if c['cell_type'] == 'code'
               and 'default_exp' not in src(c) and '%config' not in src(c))
     cells.insert(at, {'cell_type': 'code', 'execution_count': None, 'id': 'c01ab0c5',
-                      'metadata': {}, 'outputs': [], 'source': INSTALL})
+                      'metadata': {}, 'outputs': [], 'source': INSTALL.splitlines(True)})
     return nb
 
 def notebooks():
     return sorted(p for p in (root/'nbs').glob('0*.ipynb'))
 
-def norm(nb:dict) -> list: return [(c['cell_type'], src(c)) for c in nb['cells']]
+def norm(nb:dict) -> list: return [(c['cell_type'], c['source']) for c in nb['cells']]
 
 if __name__ == '__main__':
     stale = []
