@@ -178,6 +178,13 @@ def test_page_in_the_browser(browser, name):
     assert not d['cutOff'], f"{name}.html: code lines over 88 columns, cut off at 1280 px: {d['cutOff'][:3]}"
 
 
+@pytest.mark.parametrize('name', PAGES)
+def test_page_on_a_phone(browser, name):
+    width, requests = visit(browser, f'{name}.html', '() => document.documentElement.scrollWidth', width=390)
+    assert not [e for e in requests if e.startswith('error:')], f"{name}.html at 390 px: {requests}"
+    assert width <= 390, f"{name}.html scrolls sideways at 390 px ({width} px wide)"
+
+
 def test_toggles_open_and_close(browser):
     js = """async () => { const s = document.querySelector('.bd-article details > summary'); if (!s) return null;
         const c = s.parentElement.querySelector(':scope > :not(summary)'); const before = c.checkVisibility();
