@@ -61,11 +61,10 @@ def show_doc(obj, name:str) -> str:
     src = f"{cfg.git_url}/blob/{cfg.branch}/{obj.__module__.replace('.', '/')}.py#L{inspect.getsourcelines(obj)[1]}"
     txt = lambda a: '' if a in (sig.empty, None) else a if isinstance(a, str) else getattr(a, '__name__', repr(a))
     ps = [p for p in sig.parameters.values() if p.name != 'self']
-    dflt = lambda v: getattr(v, '__name__', None) if inspect.isroutine(v) or inspect.isclass(v) else \
-        re.sub(r' at 0x[0-9a-fA-F]+', '', repr(v))   # by name: no memory address, which changes every run
+    dflt = lambda v: v.__name__ if inspect.isroutine(v) or inspect.isclass(v) else re.sub(r' at 0x\w+', '', repr(v))
     params = ['*' * (p.kind == p.VAR_POSITIONAL) + '**' * (p.kind == p.VAR_KEYWORD) + p.name +
               (f': {txt(p.annotation)}' if txt(p.annotation) else '') +
-              (f"{' = ' if txt(p.annotation) else '='}{dflt(p.default)}" if p.default is not p.empty else '') for p in ps]
+              (('=', ' = ')[bool(txt(p.annotation))] + dflt(p.default) if p.default is not p.empty else '') for p in ps]
     ret = '' if inspect.isclass(obj) or txt(sig.return_annotation) in ('', 'None') else txt(sig.return_annotation)
     head, tail = f"{'class ' if inspect.isclass(obj) else ''}{name}(", ')' + (f' -> {ret}' if ret else '')
     code = head + ', '.join(params) + tail
@@ -134,13 +133,9 @@ def page(path:Path, fmt:str='myst', labels:dict={}) -> dict:
     FilterDefaults()(nb)
     fm, site = getattr(nb, 'frontmatter_', {}), cfg.doc_host.rstrip('/') + cfg.doc_baseurl.rstrip('/')
     cells = [md_cell(f"# {fm.get('title', page_name(path))}")]
-    section = ''
     if fm.get('description'): cells.append(md_cell(('{.lead}\n' if fmt == 'myst' else '> ') + fm['description']))
     for c in nb.cells:
-        if c.cell_type == 'markdown':
-            cells.append(md_cell(markdown(c.source, fmt, labels, site)))
-            prose = re.sub(r'^(:{3,}).*?^\1 *$', '', c.source, flags=re.MULTILINE | re.DOTALL)   # not callouts'
-            section = ([''] + re.findall(r'^#{2,} +(.+?) *$', prose, re.MULTILINE))[-1] or section
+        if c.cell_type == 'markdown': cells.append(md_cell(markdown(c.source, fmt, labels, site)))
         if c.cell_type != 'code': continue
         opts = {k.rstrip(':'): ' '.join(v) for k, v in c.directives_.items()}
         if m := re.search(r'^show_doc\(([\w.]+)\)\s*$', c.source, re.MULTILINE):
@@ -165,24 +160,22 @@ def page(path:Path, fmt:str='myst', labels:dict={}) -> dict:
             tags, meta = ['hide-input'], {'code_prompt_show': 'Tests', 'code_prompt_hide': 'Hide tests'}
         for d in (o['data'] for o in outs if 'data' in o):
             if 'text/html' in d: d['text/html'] = contrast(d['text/html'])
-            if 'image/png' in d: meta['image'] = {'alt': alt(src, section, fm.get('title', page_name(path)))}
+            if 'image/png' in d: meta['image'] = {'alt': alt(src, cells)}
         cells.append({'cell_type': 'code', 'execution_count': None, 'id': '', 'source': src, 'outputs': outs,
                       'metadata': {**({'tags': tags} if tags else {}), **({'mystnb': meta} if meta else {})}})
     for i, c in enumerate(cells): c['id'] = f'c{i}'
     return {'cells': cells, 'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language':
             'python'}, 'language_info': {'name': 'python'}}, 'nbformat': 4, 'nbformat_minor': 5}
 
-def alt(src:str, section:str, title:str) -> str:
-    """A figure's alt text (myst-nb sizes retina PNGs): the literal titles its code gives it (the `suptitle` if any;
-    never an f-string or a title with `{`), else the section it is in and the page."""
-    titles = re.findall(r"""(?:\btitle\s*=\s*|\.(set_title|suptitle|title)\()\s*(\w*)(['"])(.*?)\3""", src)
-    ok = [(f == 'suptitle', t) for f, pre, _, t in titles if 'f' not in pre.lower() and t.strip() and '{' not in t
-          and '}' not in t]
-    ok = [t for sup, t in ok if sup] or list(dict.fromkeys(t for _, t in ok))
-    if ok: return '; '.join(ok)
-    plain = lambda s: re.sub(r'[`*]|\[([^\]]*)\]\([^)]*\)', lambda m: m[1] or '', s).strip()
-    where = f"in '{plain(section)}' " if section else ''
-    return f"Figure {where}on {plain(title)}"
+def alt(src:str, cells:list) -> str:
+    """A figure's alt text (myst-nb sizes retina PNGs): the literal titles its code gives it, its `suptitle` if any
+    (never an f-string, nothing with `{`), else the section it is in (the last heading in `cells`) and the page."""
+    ts = [(f == 'suptitle', t) for f, p, _, t in re.findall(r"""(?:\btitle\s*=\s*|\.(set_title|suptitle|title)\()\s*"""
+          r"""(\w*)(['"])(.*?)\3""", src) if 'f' not in p.lower() and t.strip() and not re.search('[{}]', t)]
+    if ts: return '; '.join([t for sup, t in ts if sup] or dict.fromkeys(t for _, t in ts))
+    hs = [re.sub(r'[`*]|\[([^\]]*)\]\([^)]*\)', r'\1', h) for c in cells if c['cell_type'] == 'markdown'
+          for h in re.findall(r'^#+ +(.+?) *$', re.sub('```.*?```', '', c['source'], flags=re.DOTALL), re.MULTILINE)]
+    return f"Figure in '{hs[-1]}' on {hs[0]}" if len(hs) > 1 else f"Figure on {hs[0]}"
 
 def is_test(code:str) -> bool:
     "Only `test_*(...)` calls and `assert`s (a `for` over them too): a cell that only checks, folded on the site."

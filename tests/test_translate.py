@@ -120,10 +120,8 @@ def test_figures_alt_text_from_their_title_and_half_size(page):
     assert c[0]['outputs'][0]['metadata']['image/png']['width'] == 300
 
 
-def _parabola(x): return x**2
-
-
 def test_show_doc_names_function_defaults_without_addresses():
+    def _parabola(x): return x**2
     class Thing:
         def __repr__(self): return '<Thing at 0x7fcb91f49b20>'
     def descend(f=_parabola, # the function
