@@ -61,16 +61,17 @@ def show_doc(obj, name:str) -> str:
     src = f"{cfg.git_url}/blob/{cfg.branch}/{obj.__module__.replace('.', '/')}.py#L{inspect.getsourcelines(obj)[1]}"
     txt = lambda a: '' if a in (sig.empty, None) else a if isinstance(a, str) else getattr(a, '__name__', repr(a))
     ps = [p for p in sig.parameters.values() if p.name != 'self']
+    dflt = lambda v: v.__name__ if inspect.isroutine(v) or inspect.isclass(v) else re.sub(r' at 0x\w+', '', repr(v))
     params = ['*' * (p.kind == p.VAR_POSITIONAL) + '**' * (p.kind == p.VAR_KEYWORD) + p.name +
               (f': {txt(p.annotation)}' if txt(p.annotation) else '') +
-              (f' = {p.default!r}' if p.default is not p.empty else '') for p in ps]
+              (('=', ' = ')[bool(txt(p.annotation))] + dflt(p.default) if p.default is not p.empty else '') for p in ps]
     ret = '' if inspect.isclass(obj) or txt(sig.return_annotation) in ('', 'None') else txt(sig.return_annotation)
     head, tail = f"{'class ' if inspect.isclass(obj) else ''}{name}(", ')' + (f' -> {ret}' if ret else '')
     code = head + ', '.join(params) + tail
     if len(code) > 88: code = head + '\n' + ''.join(f'    {p},\n' for p in params) + tail
     dm, cell = docments(obj, full=True), lambda x: txt(x).replace('|', '\\|')
     doc = lambda k: cell(dm.get(k, {}).get('docment'))
-    rows = [f"| `{p.name}` | {cell(p.annotation)} | {'' if p.default is p.empty else cell(repr(p.default))} | "
+    rows = [f"| `{p.name}` | {cell(p.annotation)} | {'' if p.default is p.empty else cell(dflt(p.default))} | "
             f"{doc(p.name)} |" for p in ps] + ([f"| **Returns** | {cell(ret)} | | {doc('return')} |"] if ret else [])
     table = '|  | Type | Default | Details |\n|--|--|--|--|\n' + '\n'.join(rows) if any(map(doc, dm)) else ''
     return '\n\n'.join(s for s in [f"### {name}", f"[source]({src})",
@@ -159,14 +160,22 @@ def page(path:Path, fmt:str='myst', labels:dict={}) -> dict:
             tags, meta = ['hide-input'], {'code_prompt_show': 'Tests', 'code_prompt_hide': 'Hide tests'}
         for d in (o['data'] for o in outs if 'data' in o):
             if 'text/html' in d: d['text/html'] = contrast(d['text/html'])
-            if 'image/png' in d:   # alt text: the title the code gives the figure (myst-nb sizes retina PNGs)
-                title = re.search(r"""(?:\btitle\s*=\s*|\.(?:set_title|suptitle|title)\()\s*f?(['"])(.+?)\1""", src)
-                meta['image'] = {'alt': title[2] if title else f"Figure: {fm.get('title', '')}"}
+            if 'image/png' in d: meta['image'] = {'alt': alt(src, cells)}
         cells.append({'cell_type': 'code', 'execution_count': None, 'id': '', 'source': src, 'outputs': outs,
                       'metadata': {**({'tags': tags} if tags else {}), **({'mystnb': meta} if meta else {})}})
     for i, c in enumerate(cells): c['id'] = f'c{i}'
     return {'cells': cells, 'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language':
             'python'}, 'language_info': {'name': 'python'}}, 'nbformat': 4, 'nbformat_minor': 5}
+
+def alt(src:str, cells:list) -> str:
+    """A figure's alt text (myst-nb sizes retina PNGs): the literal titles its code gives it, its `suptitle` if any
+    (never an f-string, nothing with `{`), else the section it is in (the last heading in `cells`) and the page."""
+    ts = [(f == 'suptitle', t) for f, p, _, t in re.findall(r"""(?:\btitle\s*=\s*|\.(set_title|suptitle|title)\()\s*"""
+          r"""(\w*)(['"])(.*?)\3""", src) if 'f' not in p.lower() and t.strip() and not re.search('[{}]', t)]
+    if ts: return '; '.join([t for sup, t in ts if sup] or dict.fromkeys(t for _, t in ts))
+    hs = [re.sub(r'[`*]|\[([^\]]*)\]\([^)]*\)', r'\1', h) for c in cells if c['cell_type'] == 'markdown'
+          for h in re.findall(r'^#+ +(.+?) *$', re.sub('```.*?```', '', c['source'], flags=re.DOTALL), re.MULTILINE)]
+    return f"Figure in '{hs[-1]}' on {hs[0]}" if len(hs) > 1 else f"Figure on {hs[0]}"
 
 def is_test(code:str) -> bool:
     "Only `test_*(...)` calls and `assert`s (a `for` over them too): a cell that only checks, folded on the site."
@@ -196,6 +205,8 @@ def finish():
     shutil.copytree(katex/'fonts', OUT/'_static'/'katex'/'fonts', ignore=shutil.ignore_patterns('*.ttf', '*.woff'))
     shutil.copy(katex/'katex.min.css', OUT/'_static'/'katex')
     for p in [OUT/'_sources', OUT/'_static'/'vendor', OUT/'_static'/'locales']: shutil.rmtree(p, ignore_errors=True)
+    css = OUT/'_static'/'styles'/'pydata-sphinx-theme.css'   # no @font-face for the icon fonts dropped: no 404s
+    css.write_text(re.sub(r'@font-face\{[^}]*fontawesome[^}]*\}', '', css.read_text('utf-8')), 'utf-8')
     for p in {*OUT.rglob('*.map'), *OUT.glob('_static/scripts/fontawesome*')}: p.unlink()
     for p in OUT.glob('*.html'):
         drop = 'fontawesome' + ('' if p.name == 'search.html' else '|searchtools|language_data|search-|searchindex')

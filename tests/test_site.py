@@ -63,8 +63,8 @@ def test_links_resolve(site, name):
 @pytest.mark.parametrize('name', PAGES)
 def test_figures_have_alt_text_from_their_titles(site, name):
     alts = re.findall(r'<img [^>]*alt="([^"]*)"[^>]*src="_images/', (site/f'{name}.html').read_text('utf-8'))
-    generic = [a for a in alts if not a.strip() or a.startswith('Figure:')]
-    assert not generic, f"{name}.html: {len(generic)} figures have no title in their code to take alt text from"
+    bad = [a for a in alts if not a.strip() or a.startswith('Figure:') or re.search('[{}]', a)]
+    assert not bad, f"{name}.html: figures whose alt text is empty, generic or an unfilled f-string: {bad}"
 
 
 def test_sidebar_lists_lessons_then_appendices(site):
@@ -131,6 +131,7 @@ def visit(browser, path:str, js:str, width:int=1280, wait:str|None=None):
     ctx = browser.new_context(viewport={'width': width, 'height': 900})
     page, requests = ctx.new_page(), []
     page.on('request', lambda r: requests.append(r.url))
+    page.on('response', lambda r: r.status >= 400 and requests.append(f'error: {r.status} {r.url}'))
     page.on('pageerror', lambda e: requests.append(f'error: {e}'))
     page.add_init_script(MATH_AT_FIRST_PAINT)
     page.goto(browser.base + path, wait_until='networkidle')
@@ -164,7 +165,8 @@ PAGE_JS = """() => ({
 @pytest.mark.parametrize('name', PAGES)
 def test_page_in_the_browser(browser, name):
     d, requests = visit(browser, f'{name}.html', PAGE_JS)
-    assert not [e for e in requests if e.startswith('error:')], f"{name}.html: JavaScript errors"
+    errors = [e for e in requests if e.startswith('error:')]
+    assert not errors, f"{name}.html: JavaScript errors or requests that failed (404s): {errors}"
     outside = [u for u in requests if urlparse(u).hostname not in ('127.0.0.1', None) and not u.startswith('data:')]
     assert not outside, f"{name}.html requested other hosts: {outside}"
     assert d['weight'] <= 1_000_000, f"{name}.html weighs {d['weight']:,} bytes before its figures"
@@ -174,6 +176,13 @@ def test_page_in_the_browser(browser, name):
     assert all(w > 0 for w in d['math']) and (d['katexFont'] or not d['math'])
     assert set(d['toggles']) <= {'Tests', 'Answer'}, f"{name}.html: toggles named {set(d['toggles'])}"
     assert not d['cutOff'], f"{name}.html: code lines over 88 columns, cut off at 1280 px: {d['cutOff'][:3]}"
+
+
+@pytest.mark.parametrize('name', PAGES)
+def test_page_on_a_phone(browser, name):
+    width, requests = visit(browser, f'{name}.html', '() => document.documentElement.scrollWidth', width=390)
+    errors = [e for e in requests if e.startswith('error:')]
+    assert width <= 390 and not errors, f"{name}.html at 390 px: {width} px wide (scrolls sideways?), {errors}"
 
 
 def test_toggles_open_and_close(browser):

@@ -109,10 +109,27 @@ def test_a_test_that_prose_introduces_stays_open(page):
 
 
 def test_figures_alt_text_from_their_title_and_half_size(page):
-    c = codes(page(code('plt.plot(x); plt.title("Loss against step")', png(300)), code('show(x)', png())))
-    assert c[0]['metadata']['mystnb']['image'] == {'alt': 'Loss against step'}   # (myst-nb reads the width)
+    c = codes(page(code('plt.plot(x); plt.title("Loss against step")', png(300)), code('show(x)', png()),
+                   md('## The `sgd` step\n\n::: {.callout-tip}\n## Aside\nx\n:::'),
+                   code("for a in axs: a.set_title(f'{n}: {p:.2f}')\nfig.suptitle('Mistakes')", png()),
+                   code("ax.set_title(f'{name}'); ax2.set(title='fast'); ax3.set_title('slow')", png()),
+                   code("ax.set_title(F'{x}', title='{y}')", png())))
+    alts = [x['metadata']['mystnb']['image']['alt'] for x in c]   # (myst-nb reads the width)
+    assert alts == ['Loss against step', 'Figure on Broadcasting', 'Mistakes', 'fast; slow',
+                    "Figure in 'The sgd step' on Broadcasting"]   # never an f-string; else section and page
     assert c[0]['outputs'][0]['metadata']['image/png']['width'] == 300
-    assert c[1]['metadata']['mystnb']['image'] == {'alt': 'Figure: Broadcasting'}   # (the site test flags these)
+
+
+def test_show_doc_names_function_defaults_without_addresses():
+    def _parabola(x): return x**2
+    class Thing:
+        def __repr__(self): return '<Thing at 0x7fcb91f49b20>'
+    def descend(f=_parabola, # the function
+                g=print, cls=Thing, t=Thing(), lr:float=0.1):
+        "Go downhill."
+    doc = build.show_doc(descend, 'descend')
+    assert 'descend(f=_parabola, g=print, cls=Thing, t=<Thing>, lr: float = 0.1)' in doc and '0x' not in doc
+    assert '| `f` |  | _parabola | the function |' in doc and '| `t` |  | <Thing> |  |' in doc
 
 
 def test_heatmap_text_contrasts_with_each_cell():
