@@ -31,7 +31,7 @@ class LinearModel(nn.Module):
 
     def forward(self, xb): return xb @ self.weights + self.bias
 
-# %% ../nbs/07_plain_pytorch.ipynb #17f12dbc
+# %% ../nbs/07_plain_pytorch.ipynb #1c19f40d
 def evaluate(model:nn.Module, # the model to measure
              dl:DataLoader, # batches of (inputs, targets)
              loss_fn=mnist_loss, # the loss to report
@@ -42,7 +42,7 @@ def evaluate(model:nn.Module, # the model to measure
     preds, ys = torch.cat(preds), torch.cat(ys)
     return loss_fn(preds, ys).item(), batch_accuracy(preds, ys).item()
 
-# %% ../nbs/07_plain_pytorch.ipynb #93799f09
+# %% ../nbs/07_plain_pytorch.ipynb #8c6967e9
 class Stats(NamedTuple):
     "What `fit` records after each epoch."
     train_loss: float # the mean loss per training image during the epoch
@@ -68,7 +68,7 @@ def fit(model:nn.Module, # the model to train
         history.append(Stats(total/n, *evaluate(model, valid_dl, loss_fn)))
     return history
 
-# %% ../nbs/07_plain_pytorch.ipynb #da0a7d6f
+# %% ../nbs/07_plain_pytorch.ipynb #a86792bc
 def as_gray(img) -> Tensor:
     "`img` (a path, a PIL image or an array) as a 2-D float tensor of pixels in [0, 1]."
     if isinstance(img, (str, Path)): img = Image.open(img)
@@ -77,7 +77,7 @@ def as_gray(img) -> Tensor:
     if t.ndim == 3: t = t[..., :3].mean(-1)
     return t/255 if t.max() > 1 else t
 
-# %% ../nbs/07_plain_pytorch.ipynb #e1e80b94
+# %% ../nbs/07_plain_pytorch.ipynb #bf22add5
 def ink_on_black(t:Tensor) -> Tensor:
     "Flip `t` if its border is light, so the ink is bright on black as in MNIST."
     border = torch.cat([t[0], t[-1], t[:, 0], t[:, -1]])
@@ -104,7 +104,7 @@ def centre_by_mass(t:Tensor, size:int=28) -> Tensor:
     out[top:top+h, left:left+w] = t
     return out
 
-# %% ../nbs/07_plain_pytorch.ipynb #795a8d1f
+# %% ../nbs/07_plain_pytorch.ipynb #cfb69c30
 def prepare_digit(img) -> Tensor|None:
     "`img` prepared as MNIST prepared its digits, (28, 28); `None` if blank."
     t = ink_on_black(as_gray(img))
@@ -112,7 +112,7 @@ def prepare_digit(img) -> Tensor|None:
     t = (t - t.min()) / (t.max() - t.min())
     return centre_by_mass(fit_box(crop_to_ink(t)))
 
-# %% ../nbs/07_plain_pytorch.ipynb #305fe1db
+# %% ../nbs/07_plain_pytorch.ipynb #ad81a321
 class Verdict(NamedTuple):
     "What the two models say about one image."
     net: str # the net's answer, '3' or '7' ('blank' when there is no digit)
