@@ -134,6 +134,9 @@ def page(path:Path, fmt:str='myst', labels:dict={}) -> dict:
     fm, site = getattr(nb, 'frontmatter_', {}), cfg.doc_host.rstrip('/') + cfg.doc_baseurl.rstrip('/')
     cells = [md_cell(f"# {fm.get('title', page_name(path))}")]
     if fm.get('description'): cells.append(md_cell(('{.lead}\n' if fmt == 'myst' else '> ') + fm['description']))
+    if path.name[0] == '0':   # lessons and exercises: the same Colab link as the notebook's badge (tools/hosted.py)
+        colab = cfg.git_url.replace('https://github.com/', 'https://colab.research.google.com/github/')
+        cells.append(md_cell(f"[Open in Colab]({colab}/blob/{cfg.branch}/nbs/{path.name})"))
     for c in nb.cells:
         if c.cell_type == 'markdown': cells.append(md_cell(markdown(c.source, fmt, labels, site)))
         if c.cell_type != 'code': continue

@@ -47,6 +47,12 @@ def test_page_has_title_and_no_raw_syntax(site, name):
         f"{name}.html loads something from another host"
 
 
+@pytest.mark.parametrize('path', [p for p in build.notebooks() if p.name[0] == '0'], ids=lambda p: p.stem)
+def test_lessons_and_exercises_open_in_colab(site, path):
+    assert f'https://colab.research.google.com/github/' in (link := (site/f'{build.page_name(path)}.html').read_text(
+        'utf-8')) and f'/nbs/{path.name}"' in link, f"{path.name}'s page has no Open-in-Colab link to it"
+
+
 @pytest.mark.parametrize('name', PAGES)
 def test_links_resolve(site, name):
     bad = []
