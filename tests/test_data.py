@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 import mnist37.data as data
-from conftest import require
+from conftest import mounted_tmpfs, require
 
 SMALL = {'train/3': 3, 'train/7': 2, 'valid/3': 2, 'valid/7': 1}
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,11 +201,7 @@ def test_fastai_agrees_on_the_data_folder(fastai_home):
 @pytest.fixture
 def scratch(tmp_path):
     "A folder for the real dataset's 14,434 files: in memory (a tmpfs) if we may mount one, as disks are slow when busy."
-    ram = tmp_path/'ram'; ram.mkdir()
-    mounted = os.geteuid() == 0 and subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=200m', 'tmpfs', str(ram)],
-                                                    capture_output=True).returncode == 0
-    yield ram
-    if mounted: subprocess.run(['umount', str(ram)])
+    with mounted_tmpfs(tmp_path/'ram', '200m'): yield tmp_path/'ram'
 
 def test_real_archive(scratch):
     "The real archive installs, its images match the hard-coded digests, and it loads with the published counts."

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 import mnist37.data as data
-from conftest import require
+from conftest import mounted_tmpfs, require
 from test_data import (ROOT, SMALL, STUB_TORCH, add_file, assert_nothing_left, digest, fastai_home, install, leftovers, make_archive, scratch,
                        no_delete_advice, pixels, png_bytes, read_only, small, small_digests)
 
@@ -258,12 +258,9 @@ def test_5_disk_full_while_writing_the_cache(tmp_path, small, monkeypatch):
 @pytest.fixture
 def tmpfs(tmp_path):
     "A 64 KB tmpfs, if this machine lets us mount one."
-    mnt = tmp_path/'tmpfs'; mnt.mkdir()
-    ok = os.geteuid() == 0 and subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', str(mnt)],
-                                               capture_output=True).returncode == 0
-    require(ok, "can't mount a tmpfs here")
-    yield mnt
-    subprocess.run(['umount', str(mnt)])
+    with mounted_tmpfs(tmp_path/'tmpfs', '64k') as ok:
+        require(ok, "can't mount a tmpfs here")
+        yield tmp_path/'tmpfs'
 
 def test_5_real_small_disk(tmp_path, small, tmpfs):
     "On a real full disk: installing is refused with the disk named, and a cache that doesn't fit is skipped."
