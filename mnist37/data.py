@@ -167,33 +167,28 @@ def _decode(data:bytes, name:str, fix:str) -> np.ndarray:
     raise ValueError(f"{name} is {size[0]}×{size[1]} in mode {mode!r}, but MNIST_SAMPLE"
                      f" images are 28×28 8-bit grayscale ('L'). {fix}")
 
-def _hash_file(h, key:str, name:str, data:bytes):
-    "Add one file (its folder, name and bytes) to the files digest `h`."
-    h.update(f'{key}/{name}\0{len(data)}\0'.encode())
-    h.update(data)
-
-def _files_digest(path:Path, found:dict[str, list[str]]) -> str:
-    "sha256 of every image file's bytes: a cache is valid for these files, no others."
-    h = hashlib.sha256(b'mnist37 files')
+def _files_key(path:Path, found:dict[str, list[str]]) -> str:
+    "sha256 of every image file's name, size, times and inode: changes when any file does."
+    h = hashlib.sha256(b'mnist37 stat')
     for key, names in found.items():
         folder = os.path.join(path, key)
         for n in names:
-            with open(os.path.join(folder, n), 'rb') as f: data = f.read()
-            _hash_file(h, key, n, data)
+            s = os.stat(os.path.join(folder, n))
+            h.update(f'{key}/{n}\0{s.st_size} {s.st_mtime_ns} {s.st_ctime_ns} {s.st_ino}\0'
+                     .encode())
     return h.hexdigest()
 
 def _read_images(path:Path, found:dict[str, list[str]], show, fix:str):
-    "Read and decode every image once: the files digest, and each folder's pixels."
-    h, pixels = hashlib.sha256(b'mnist37 files'), {}
+    "The files key, taken first (a file changed meanwhile fails it later), and the pixels."
+    files_key, pixels = _files_key(path, found), {}
     for key, names in found.items():
         folder = os.path.join(path, key)
         stack = np.empty((len(names), *IMAGE_SIZE), np.uint8)
         for i, n in enumerate(names):
             with open(os.path.join(folder, n), 'rb') as f: data = f.read()
-            _hash_file(h, key, n, data)
             stack[i] = _decode(data, show(key, n), fix)
         pixels[key] = stack
-    return h.hexdigest(), pixels
+    return files_key, pixels
 
 def _verify(found:dict, pixels:dict, name:str, fix:str):
     "Check each folder's content digest against MNIST_SAMPLE's published images."
@@ -494,7 +489,7 @@ def _load_pixels(path:Path, cache:bool=True) -> dict[str, np.ndarray]:
         if cache:
             with suppress(OSError): _remove_stale_tmps(path)
             if (path/CACHE_NAME).exists():
-                pixels = _read_cache(path/CACHE_NAME, _files_digest(path, found), found)
+                pixels = _read_cache(path/CACHE_NAME, _files_key(path, found), found)
                 if pixels is not None: return pixels
         fix = _fix(path)
         key, pixels = _read_images(path, found, lambda k, n: str(path/k/n), fix)

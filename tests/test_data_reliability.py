@@ -211,7 +211,7 @@ def test_4_corrupt_cache_is_ignored_and_rebuilt(tmp_path, small, damage):
     assert leftovers(target) == []
 
 def test_4_same_size_png_with_its_mtime_restored(tmp_path, small, monkeypatch):
-    "`cp -p`/`rsync -a` of another same-size image: the cache is keyed on content, so it is not served stale."
+    "`cp -p`/`rsync -a` of another same-size image: the cache key holds each file's ctime, which can't be restored."
     target = install(tmp_path)
     assert genuine(data.load_mnist_sample(target))
     f = data.image_files(target, 'valid', 7)[0]
