@@ -14,7 +14,7 @@ myst_heading_anchors, myst_heading_slug_func = 6, 'build.slug'   # ids as Quarto
 suppress_warnings = ['myst.header']  # show_doc's ### may follow the page's # directly, as on nbdev's sites
 html_math_renderer, html_theme, html_title, html_static_path = 'katex', 'sphinx_book_theme', project, ['_static']
 html_css_files, html_favicon = ['katex/katex.min.css', 'mnist37.css'], '_static/favicon.svg'
-html_js_files = [('search-snippets.js', {'defer': 'defer'})]
+html_js_files = [('search-snippets.js', {'defer': 'defer'}), ('optional.js', {'defer': 'defer'})]
 html_copy_source = html_show_sourcelink = False
 html_baseurl = _c.doc_host.rstrip('/') + _c.doc_baseurl.rstrip('/') + '/'
 html_theme_options = {'repository_url': _c.git_url, 'repository_branch': _c.branch, 'use_repository_button': True,
