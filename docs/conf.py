@@ -20,7 +20,7 @@ html_baseurl = _c.doc_host.rstrip('/') + _c.doc_baseurl.rstrip('/') + '/'
 html_theme_options = {'repository_url': _c.git_url, 'repository_branch': _c.branch, 'use_repository_button': True,
                       'use_download_button': False, 'use_fullscreen_button': False, 'home_page_in_toc': True,
                       'show_toc_level': 2, 'navigation_with_keys': False, 'search_bar_text': 'Search the series...',
-                      'navbar_persistent': [], 'secondary_sidebar_items': []}
+                      'navbar_persistent': [], 'secondary_sidebar_items': ['page-toc']}
 
 def _katex(self, node, display:bool):
     "Typeset `node`'s TeX to HTML with KaTeX (docs/katex.cjs: one node process for the whole build)."
