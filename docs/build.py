@@ -5,7 +5,7 @@ on Quarto syntax nobody renders, naming notebook and cell. Sphinx + myst-nb buil
 KaTeX typesets math at build time (docs/katex.cjs); tools/readme.py writes README.md from the same `page()`."""
 from __future__ import annotations
 
-import ast, importlib, inspect, json, os, re, shutil, sys, time
+import ast, io, json, os, re, shutil, sys, time, tokenize
 from pathlib import Path
 from nbdev.config import get_config
 
@@ -54,28 +54,39 @@ def check(path:Path, nb):
             if m := re.search(rx, text, re.MULTILINE):
                 raise BuildError(f"{where}: {what} is Quarto-only syntax the site can't render: {m[0]!r}")
 
-def show_doc(obj, name:str) -> str:
-    "show_doc as nbdev's sites show it: heading, source link, signature, docstring, a Type | Default | Details table."
-    from fastcore.docments import docments
-    cfg, sig = get_config(path=ROOT), inspect.signature(obj)
-    src = f"{cfg.git_url}/blob/{cfg.branch}/{obj.__module__.replace('.', '/')}.py#L{inspect.getsourcelines(obj)[1]}"
-    txt = lambda a: '' if a in (sig.empty, None) else a if isinstance(a, str) else getattr(a, '__name__', repr(a))
-    ps = [p for p in sig.parameters.values() if p.name != 'self']
-    dflt = lambda v: v.__name__ if inspect.isroutine(v) or inspect.isclass(v) else re.sub(r' at 0x\w+', '', repr(v))
-    params = ['*' * (p.kind == p.VAR_POSITIONAL) + '**' * (p.kind == p.VAR_KEYWORD) + p.name +
-              (f': {txt(p.annotation)}' if txt(p.annotation) else '') +
-              (('=', ' = ')[bool(txt(p.annotation))] + dflt(p.default) if p.default is not p.empty else '') for p in ps]
-    ret = '' if inspect.isclass(obj) or txt(sig.return_annotation) in ('', 'None') else txt(sig.return_annotation)
-    head, tail = f"{'class ' if inspect.isclass(obj) else ''}{name}(", ')' + (f' -> {ret}' if ret else '')
+def show_doc(src:str, name:str, url:str) -> str:
+    """show_doc as nbdev's sites show it (heading, source link, signature, docstring, Type | Default | Details), read
+    from the module's source `src`, not imported: importing it would import torch, 2 s of the build."""
+    lines, node = src.splitlines(), next(n for n in ast.parse(src).body if getattr(n, 'name', None) == name)
+    fn = node if not isinstance(node, ast.ClassDef) else next((f for f in node.body if getattr(f, 'name', '') ==
+                                                                '__init__'), None)   # no __init__: a dataclass
+    if fn:
+        a = fn.args
+        dflt = dict([*zip((a.posonlyargs + a.args)[::-1], a.defaults[::-1]), *zip(a.kwonlyargs, a.kw_defaults)])
+        ps = [('*' * ((x is a.vararg) + 2*(x is a.kwarg)) + x.arg, x.annotation, dflt.get(x), x.lineno)
+              for x in [*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg] if x and x.arg != 'self']
+    else: ps = [(f.target.id, f.annotation, f.value, f.lineno) for f in node.body if isinstance(f, ast.AnnAssign)]
+    u, cell = lambda n: '' if n is None else ast.unparse(n), lambda s: s.replace('|', '\\|')
+    ret = u(fn.returns) if fn is node and u(fn.returns) != 'None' else ''
+    first = (node.decorator_list or [node])[0].lineno
+    notes = {first - 1 + t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(
+        '\n'.join(lines[first - 1:node.end_lineno])).readline) if t.type == tokenize.COMMENT}
+    def doc(n:int) -> str:   # docments: the comment ending line n, else the comment lines just above it
+        if n in notes: return notes[n]
+        above = []
+        while n - 1 in notes and lines[n - 2].lstrip().startswith('#'): n -= 1; above.insert(0, notes[n])
+        return ' '.join(above)
+    params = [p + (f': {u(t)}' if t else '') + ((' = ' if t else '=') + u(d) if d else '') for p, t, d, _ in ps]
+    head, tail = f"{'class ' if fn is not node else ''}{name}(", ')' + (f' -> {ret}' if ret else '')
     code = head + ', '.join(params) + tail
     if len(code) > 88: code = head + '\n' + ''.join(f'    {p},\n' for p in params) + tail
-    dm, cell = docments(obj, full=True), lambda x: txt(x).replace('|', '\\|')
-    doc = lambda k: cell(dm.get(k, {}).get('docment'))
-    rows = [f"| `{p.name}` | {cell(p.annotation)} | {'' if p.default is p.empty else cell(dflt(p.default))} | "
-            f"{doc(p.name)} |" for p in ps] + ([f"| **Returns** | {cell(ret)} | | {doc('return')} |"] if ret else [])
-    table = '|  | Type | Default | Details |\n|--|--|--|--|\n' + '\n'.join(rows) if any(map(doc, dm)) else ''
-    return '\n\n'.join(s for s in [f"### {name}", f"[source]({src})",
-                                   f"```python\n{code}\n```", inspect.getdoc(obj), table] if s)
+    rows = [(f'`{p}`', u(t), u(d), doc(n)) for p, t, d, n in ps]
+    if ret: rows.append(('**Returns**', ret, '', doc(fn.returns.lineno) if fn.returns.lineno not in
+                         {n for *_, n in ps} else ''))
+    table = '|  | Type | Default | Details |\n|--|--|--|--|\n' + '\n'.join(
+        '| ' + ' | '.join(map(cell, r)) + ' |' for r in rows) if any(r[3] for r in rows) else ''
+    return '\n\n'.join(s for s in [f"### {name}", f"[source]({url}#L{node.lineno})", f"```python\n{code}\n```",
+                                   ast.get_docstring(node), table] if s)
 
 def contrast(html:str) -> str:
     "pandas Styler heatmaps: each cell's text black or white, whichever contrasts more with it (at least 4.58:1)."
@@ -141,12 +152,12 @@ def page(path:Path, fmt:str='myst', labels:dict={}) -> dict:
         if c.cell_type == 'markdown': cells.append(md_cell(markdown(c.source, fmt, labels, site)))
         if c.cell_type != 'code': continue
         opts = {k.rstrip(':'): ' '.join(v) for k, v in c.directives_.items()}
-        if m := re.search(r'^show_doc\(([\w.]+)\)\s*$', c.source, re.MULTILINE):
+        if m := re.search(r'^show_doc\((\w+)\)\s*$', c.source, re.MULTILINE):
             if m[1] in exports: continue   # `#| exports`: its source is shown, and that is its documentation
-            obj = importlib.import_module(f"{cfg.lib_name}.{mod[1] if mod else 'all'}")
-            for part in m[1].split('.'): obj = getattr(obj, part)
-            c.outputs, opts['output'] = [{'output_type': 'display_data', 'data': {'text/markdown': show_doc(obj, m[1])}}], \
-                'asis'
+            src = cfg.lib_path/f"{mod[1].replace('.', '/')}.py"
+            url = f"{cfg.git_url}/blob/{cfg.branch}/{src.relative_to(ROOT)}"
+            doc = show_doc(src.read_text('utf-8'), m[1], url)
+            c.outputs, opts['output'] = [{'output_type': 'display_data', 'data': {'text/markdown': doc}}], 'asis'
             if fmt == 'myst': cells.append(index_cell([m[1]]))
         if opts.get('include') == 'false': continue
         src = re.sub(r'\A(\s*#\|.*\n)*', '', c.source).strip()   # (nbdev leaves Quarto's options in: they are in opts)

@@ -120,16 +120,15 @@ def test_figures_alt_text_from_their_title_and_half_size(page):
     assert c[0]['outputs'][0]['metadata']['image/png']['width'] == 300
 
 
-def test_show_doc_names_function_defaults_without_addresses():
-    def _parabola(x): return x**2
-    class Thing:
-        def __repr__(self): return '<Thing at 0x7fcb91f49b20>'
-    def descend(f=_parabola, # the function
-                g=print, cls=Thing, t=Thing(), lr:float=0.1):
-        "Go downhill."
-    doc = build.show_doc(descend, 'descend')
-    assert 'descend(f=_parabola, g=print, cls=Thing, t=<Thing>, lr: float = 0.1)' in doc and '0x' not in doc
-    assert '| `f` |  | _parabola | the function |' in doc and '| `t` |  | <Thing> |  |' in doc
+def test_show_doc_reads_signature_and_docments_from_the_source():
+    src = ('# %% no docment\ndef descend(f=_parabola, # the function\n  *a, lr:float=1e-1, **kw,\n'
+           '  ) -> float: # the end\n  "Go downhill."\n@dataclass\nclass Box:\n  # how wide\n  w: int = 1\n  h: int|None = None')
+    doc = build.show_doc(src, 'descend', 'u')
+    assert '[source](u#L2)' in doc and 'descend(f=_parabola, *a, lr: float = 0.1, **kw) -> float\n```\n\nGo' in doc
+    assert '| `f` |  | _parabola | the function |' in doc and '| **Returns** | float |  | the end |' in doc
+    doc = build.show_doc(src, 'Box', 'u')
+    assert 'class Box(w: int = 1, h: int | None = None)' in doc and '| `h` | int \\| None | None |  |' in doc
+    assert '| `w` | int | 1 | how wide |' in doc
 
 
 def test_heatmap_text_contrasts_with_each_cell():
