@@ -121,8 +121,16 @@ def test_figures_alt_text_from_their_title_and_half_size(page):
 
 
 def test_show_doc_reads_signature_and_docments_from_the_source():
-    src = ('# %% no docment\ndef descend(f=_parabola, # the function\n  *a, lr:float=1e-1, **kw,\n'
-           '  ) -> float: # the end\n  "Go downhill."\n@dataclass\nclass Box:\n  # how wide\n  w: int = 1\n  h: int|None = None')
+    src = '''# %% no docment
+def descend(f=_parabola, # the function
+  *a, lr:float=1e-1, **kw,
+  ) -> float: # the end
+  "Go downhill."
+@dataclass
+class Box:
+  # how wide
+  w: int = 1
+  h: int|None = None'''
     doc = build.show_doc(src, 'descend', 'u')
     assert '[source](u#L2)' in doc and 'descend(f=_parabola, *a, lr: float = 0.1, **kw) -> float\n```\n\nGo' in doc
     assert '| `f` |  | _parabola | the function |' in doc and '| **Returns** | float |  | the end |' in doc
