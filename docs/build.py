@@ -3,8 +3,6 @@ nbdev's processors (`FilterDefaults`, less settings.ini's `skip_procs`) prepare 
 leaves to Quarto (options to myst-nb tags, asis to markdown, callouts, page names, show_doc for `#| export`) and fails
 on Quarto syntax nobody renders, naming notebook and cell. Sphinx + myst-nb build with `-W` (so broken links fail),
 KaTeX typesets math at build time (docs/katex.cjs); tools/readme.py writes README.md from the same `page()`."""
-from __future__ import annotations
-
 import ast, io, json, os, re, shutil, sys, time, tokenize
 from pathlib import Path
 from nbdev.config import get_config
@@ -49,7 +47,7 @@ def check(path:Path, nb):
     for i, c in enumerate(nb.cells, 1):
         where, text = f"{os.path.relpath(path, ROOT)}, cell {i}", re.sub(r'(`+).*?\1', '', c.source, flags=re.DOTALL)
         if c.cell_type == 'code' and (bad := set(extract_directives(c, remove=False)) - known):
-            raise BuildError(f"{where}: unknown cell option {', '.join(sorted(bad))} (known: {' '.join(sorted(known))})")
+            raise BuildError(f"{where}: unknown cell option {', '.join(sorted(bad))}; known: {' '.join(sorted(known))}")
         for rx, what in UNSUPPORTED if c.cell_type == 'markdown' else []:
             if m := re.search(rx, text, re.MULTILINE):
                 raise BuildError(f"{where}: {what} is Quarto-only syntax the site can't render: {m[0]!r}")
@@ -69,19 +67,15 @@ def show_doc(src:str, name:str, url:str) -> str:
     u, cell = lambda n: '' if n is None else ast.unparse(n), lambda s: s.replace('|', '\\|')
     ret = u(fn.returns) if fn is node and u(fn.returns) != 'None' else ''
     first = (node.decorator_list or [node])[0].lineno
-    notes = {first - 1 + t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(
-        '\n'.join(lines[first - 1:node.end_lineno])).readline) if t.type == tokenize.COMMENT}
-    def doc(n:int) -> str:   # docments: the comment ending line n, else the comment lines just above it
-        if n in notes: return notes[n]
-        above = []
-        while n - 1 in notes and lines[n - 2].lstrip().startswith('#'): n -= 1; above.insert(0, notes[n])
-        return ' '.join(above)
+    notes = {first - 1 + t.start[0] + (t.line.lstrip()[0] == '#'): t.string.lstrip('#').strip() for t in   # docments:
+             tokenize.generate_tokens(io.StringIO('\n'.join(lines[first - 1:node.end_lineno])).readline)   # the comment
+             if t.type == tokenize.COMMENT}   # ending a parameter's line, else the comment line just above it
     params = [p + (f': {u(t)}' if t else '') + ((' = ' if t else '=') + u(d) if d else '') for p, t, d, _ in ps]
     head, tail = f"{'class ' if fn is not node else ''}{name}(", ')' + (f' -> {ret}' if ret else '')
     code = head + ', '.join(params) + tail
     if len(code) > 88: code = head + '\n' + ''.join(f'    {p},\n' for p in params) + tail
-    rows = [(f'`{p}`', u(t), u(d), doc(n)) for p, t, d, n in ps]
-    if ret: rows.append(('**Returns**', ret, '', doc(fn.returns.lineno) if fn.returns.lineno not in
+    rows = [(f'`{p}`', u(t), u(d), notes.get(n, '')) for p, t, d, n in ps]
+    if ret: rows.append(('**Returns**', ret, '', notes.get(fn.returns.lineno, '') if fn.returns.lineno not in
                          {n for *_, n in ps} else ''))
     table = '|  | Type | Default | Details |\n|--|--|--|--|\n' + '\n'.join(
         '| ' + ' | '.join(map(cell, r)) + ' |' for r in rows) if any(r[3] for r in rows) else ''
@@ -126,10 +120,8 @@ def markdown(md:str, fmt:str, labels:dict, site:str) -> str:
                 flags=re.MULTILINE | re.DOTALL)
     return re.sub('\x00(\\d+)\x00', lambda m: code[int(m[1])], md)
 
-def index_cell(names) -> dict:
-    "A label (`api-name`, where nbdev's links to it land) and an index entry, where each name is taught."
-    return md_cell(''.join(f"(api-{n.lower()})=\n" for n in names) + ''.join(f"```{{index}} single: {n}\n```\n"
-                                                                              for n in names))
+def index_cell(names) -> dict:   # where each name is taught: a label (`api-name`, for links to land on), an index entry
+    return md_cell(''.join(f"(api-{n.lower()})=\n```{{index}} single: {n}\n```\n" for n in names))
 
 def md_cell(text:str) -> dict: return {'cell_type': 'markdown', 'id': '', 'metadata': {}, 'source': text}
 
@@ -201,7 +193,7 @@ def is_test(code:str) -> bool:
     return bool(tree.body) and all(map(ok, tree.body))
 
 def sphinx(pages:dict[str, dict], appendices:set):
-    "Write the MyST notebooks (index holds the tables of contents) and build them; any warning fails the build."
+    "Write the MyST notebooks (index holds the tables of contents) and build them: any warning fails the build."
     from sphinx.cmd.build import build_main
     shutil.rmtree(SRC, ignore_errors=True); shutil.rmtree(OUT, ignore_errors=True); SRC.mkdir()
     toc = lambda cap, ns: f"```{{toctree}}\n:hidden:\n{cap}\n" + '\n'.join(ns) + '\n```\n' if ns else ''
@@ -211,23 +203,20 @@ def sphinx(pages:dict[str, dict], appendices:set):
     if build_main(['-b', 'html', '-c', str(ROOT/'docs'), '-d', str(SRC/'.doctrees'), '-W', '--keep-going', '-q',
                    str(SRC), str(SRC/'html')]):
         raise BuildError("Sphinx warned (above; _site_src/NAME.ipynb is the page built from the notebook for NAME)")
-    shutil.move(str(SRC/'html'), str(OUT))
-
-def finish():
-    "Serve KaTeX's stylesheet and fonts; drop what the pages needn't load (icon fonts, search scripts but on search)."
+    shutil.move(str(SRC/'html'), str(OUT))   # then serve KaTeX's stylesheet and fonts, drop what pages needn't load
     katex = ROOT/'docs'/'node_modules'/'katex'/'dist'
     shutil.copytree(katex/'fonts', OUT/'_static'/'katex'/'fonts', ignore=shutil.ignore_patterns('*.ttf', '*.woff'))
     shutil.copy(katex/'katex.min.css', OUT/'_static'/'katex')
-    for p in [OUT/'_sources', OUT/'_static'/'vendor', OUT/'_static'/'locales']: shutil.rmtree(p, ignore_errors=True)
+    for p in [OUT/'_static'/'vendor', OUT/'_static'/'locales']: shutil.rmtree(p, ignore_errors=True)
     css = OUT/'_static'/'styles'/'pydata-sphinx-theme.css'   # no @font-face for the icon fonts dropped: no 404s
     css.write_text(re.sub(r'@font-face\{[^}]*fontawesome[^}]*\}', '', css.read_text('utf-8')), 'utf-8')
     for p in {*OUT.rglob('*.map'), *OUT.glob('_static/scripts/fontawesome*')}: p.unlink()
     for p in OUT.glob('*.html'):
         drop = 'fontawesome' + ('' if p.name == 'search.html' else '|searchtools|language_data|search-|searchindex')
         html = re.sub(rf'<(script|link)[^>]*({drop})[^>]*>(</script>)?\s*', '', p.read_text('utf-8'))
-        if 'class="katex"' in html:   # fetch the math fonts with the page: formulas don't shift when they arrive
-            html = html.replace('</head>', ''.join(f'<link rel="preload" href="_static/katex/fonts/KaTeX_{f}.woff2" '
-                                'as="font" type="font/woff2" crossorigin>' for f in ('Main-Regular', 'Math-Italic')) + '</head>')
+        fonts = ('Main-Regular', 'Math-Italic') if 'class="katex"' in html else ()   # the math fonts come with the page:
+        html = html.replace('</head>', ''.join(f'<link rel="preload" href="_static/katex/fonts/KaTeX_{f}.woff2" as='
+                            '"font" type="font/woff2" crossorigin>' for f in fonts) + '</head>')   # no reflow
         p.write_text(re.sub(r'aria-label="Toggle hidden content">(\s*<p class="collapsed[^"]*">Tests<)',
                             r'aria-label="Tests">\1', html), 'utf-8')
     (OUT/'.nojekyll').touch()
@@ -239,7 +228,6 @@ def main() -> int:
     try:
         paths = notebooks(); labels = taught(paths)
         sphinx({page_name(p): page(p, 'myst', labels) for p in paths}, {page_name(p) for p in paths if is_appendix(p)})
-        finish()
     except BuildError as e: return print(f"\ndocs: BUILD FAILED\n{e}", file=sys.stderr) or 1
     print(f"docs: built {len(paths)} pages into _site/ in {time.perf_counter() - t0:.1f} s")
     return 0
