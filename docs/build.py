@@ -214,7 +214,7 @@ def sphinx(pages:dict[str, dict], appendices:set):
     for p in OUT.glob('*.html'):
         drop = 'fontawesome' + ('' if p.name == 'search.html' else '|searchtools|language_data|search-|searchindex')
         html = re.sub(rf'<(script|link)[^>]*({drop})[^>]*>(</script>)?\s*', '', p.read_text('utf-8'))
-        fonts = ('Main-Regular', 'Math-Italic') if 'class="katex"' in html else ()   # the math fonts come with the page:
+        fonts = ('Main-Regular', 'Math-Italic') if 'class="katex"' in html else ()   # math fonts come with the page:
         html = html.replace('</head>', ''.join(f'<link rel="preload" href="_static/katex/fonts/KaTeX_{f}.woff2" as='
                             '"font" type="font/woff2" crossorigin>' for f in fonts) + '</head>')   # no reflow
         p.write_text(re.sub(r'aria-label="Toggle hidden content">(\s*<p class="collapsed[^"]*">Tests<)',
