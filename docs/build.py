@@ -153,11 +153,9 @@ def page(path:Path, fmt:str='myst', labels:dict={}) -> dict:
             if fmt == 'myst': cells.append(index_cell([m[1]]))
         if opts.get('include') == 'false': continue
         src = re.sub(r'\A(\s*#\|.*\n)*', '', c.source).strip()   # (nbdev leaves Quarto's options in: they are in opts)
-        outs = [] if opts.get('output') == 'false' else [
-            {k: ''.join(v) if k == 'text' else {t: ''.join(x) if isinstance(x, list) else x for t, x in v.items()}
-             if k == 'data' else v for k, v in o.items()} for o in c.get('outputs', [])]
+        outs = [] if opts.get('output') == 'false' else c.get('outputs', [])   # (texts may be lists of lines)
         if opts.get('output') == 'asis':
-            md = ''.join(o.get('data', {}).get('text/markdown', o.get('text', '')) for o in outs)
+            md = ''.join(''.join(o.get('data', {}).get('text/markdown', o.get('text', ''))) for o in outs)
             cells.append(md_cell(markdown(md, fmt, labels, site))); continue
         tags, meta = ([] if opts.get('echo') != 'false' else ['remove-input']), {}
         if 'exports' in c.directives_:
@@ -165,13 +163,12 @@ def page(path:Path, fmt:str='myst', labels:dict={}) -> dict:
         elif not tags and is_test(src) and not cells[-1]['source'].rstrip().endswith(':'):
             tags, meta = ['hide-input'], {'code_prompt_show': 'Tests', 'code_prompt_hide': 'Hide tests'}
         for d in (o['data'] for o in outs if 'data' in o):
-            if 'text/html' in d: d['text/html'] = contrast(d['text/html'])
+            if 'text/html' in d: d['text/html'] = contrast(''.join(d['text/html']))
             if 'image/png' in d: meta['image'] = {'alt': alt(src, cells)}
         cells.append({'cell_type': 'code', 'execution_count': None, 'id': '', 'source': src, 'outputs': outs,
                       'metadata': {**({'tags': tags} if tags else {}), **({'mystnb': meta} if meta else {})}})
     for i, c in enumerate(cells): c['id'] = f'c{i}'
-    return {'cells': cells, 'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language':
-            'python'}, 'language_info': {'name': 'python'}}, 'nbformat': 4, 'nbformat_minor': 5}
+    return {'cells': cells, 'metadata': {'language_info': {'name': 'python'}}, 'nbformat': 4, 'nbformat_minor': 5}
 
 def alt(src:str, cells:list) -> str:
     """A figure's alt text (myst-nb sizes retina PNGs): the literal titles its code gives it, its `suptitle` if any
