@@ -66,17 +66,15 @@ def show_doc(src:str, name:str, url:str) -> str:
     else: ps = [(f.target.id, f.annotation, f.value, f.lineno) for f in node.body if isinstance(f, ast.AnnAssign)]
     u, cell = lambda n: '' if n is None else ast.unparse(n), lambda s: s.replace('|', '\\|')
     ret = u(fn.returns) if fn is node and u(fn.returns) != 'None' else ''
-    first = (node.decorator_list or [node])[0].lineno
-    notes = {first - 1 + t.start[0] + (t.line.lstrip()[0] == '#'): t.string.lstrip('#').strip() for t in   # docments:
-             tokenize.generate_tokens(io.StringIO('\n'.join(lines[first - 1:node.end_lineno])).readline)   # the comment
-             if t.type == tokenize.COMMENT}   # ending a parameter's line, else the comment line just above it
+    notes = {node.lineno - 1 + t.start[0] + (t.line.lstrip()[0] == '#'): t.string.lstrip('#').strip() for t in
+             tokenize.generate_tokens(io.StringIO('\n'.join(lines[node.lineno - 1:node.end_lineno])).readline)
+             if t.type == tokenize.COMMENT}   # docments: the comment ending a parameter's line, else the line above it
     params = [p + (f': {u(t)}' if t else '') + ((' = ' if t else '=') + u(d) if d else '') for p, t, d, _ in ps]
     head, tail = f"{'class ' if fn is not node else ''}{name}(", ')' + (f' -> {ret}' if ret else '')
     code = head + ', '.join(params) + tail
     if len(code) > 88: code = head + '\n' + ''.join(f'    {p},\n' for p in params) + tail
     rows = [(f'`{p}`', u(t), u(d), notes.get(n, '')) for p, t, d, n in ps]
-    if ret: rows.append(('**Returns**', ret, '', notes.get(fn.returns.lineno, '') if fn.returns.lineno not in
-                         {n for *_, n in ps} else ''))
+    if ret: rows.append(('**Returns**', ret, '', notes.get(fn.returns.lineno, '')))
     table = '|  | Type | Default | Details |\n|--|--|--|--|\n' + '\n'.join(
         '| ' + ' | '.join(map(cell, r)) + ' |' for r in rows) if any(r[3] for r in rows) else ''
     return '\n\n'.join(s for s in [f"### {name}", f"[source]({url}#L{node.lineno})", f"```python\n{code}\n```",

@@ -82,7 +82,7 @@ def test_options_become_myst_nb_tags(page):
     c = codes(page(code('#| echo: false\nprint(42)', {'output_type': 'stream', 'name': 'stdout', 'text': '42\n'}),
                    code('#| output: false\nx', {'output_type': 'stream', 'name': 'stdout', 'text': '1\n'}),
                    code('#| include: false\ny'), code('z = 1 #| hide_line\nw = 2')))
-    assert c[0]['metadata'] == {'tags': ['remove-input']} and c[0]['outputs'][0]['text'] == '42\n'
+    assert c[0]['metadata'] == {'tags': ['remove-input']} and ''.join(c[0]['outputs'][0]['text']) == '42\n'
     assert c[1]['outputs'] == [] and [x['source'] for x in c[2:]] == ['w = 2']
 
 

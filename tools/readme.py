@@ -1,7 +1,7 @@
 """Write README.md from nbs/index.ipynb through the docs site's pipeline (docs/build.py's `page()`, on nbdev's
 processors) and nbconvert's markdown exporter: links to notebooks point at the site, callouts become GitHub alerts.
 `python tools/readme.py` writes it; `python tools/readme.py --check` exits 1 if it is stale (`make check` runs this)."""
-import os, re, sys
+import json, os, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +16,7 @@ def render() -> str:
     index = build.NBS/build.get_config(path=build.ROOT).get('readme_nb', 'index.ipynb')
     nb = build.page(index, 'gfm', build.taught(build.notebooks()))
     for c in nb['cells']: c['source'] = '' if 'remove-input' in c['metadata'].get('tags', []) else c['source']
-    md, _ = MarkdownExporter(exclude_raw=True).from_notebook_node(nbformat.from_dict(nb))
+    md, _ = MarkdownExporter(exclude_raw=True).from_notebook_node(nbformat.reads(json.dumps(nb), 4))
     return HEADER + '\n\n' + re.sub(r'\n{3,}', '\n\n', md).strip() + '\n'
 
 def main(argv=None) -> int:
