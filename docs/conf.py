@@ -1,6 +1,5 @@
 # Sphinx configuration: `make docs` runs docs/build.py, which writes the pages into _site_src/ and builds them here.
 import json, subprocess, sys, docutils.nodes, sphinx.util.logging
-from functools import partial
 from pathlib import Path
 from nbdev.config import get_config
 sys.path.insert(0, str(Path(__file__).parent))   # for build.slug
@@ -23,7 +22,7 @@ html_theme_options = {'repository_url': _c.git_url, 'repository_branch': _c.bran
                       'show_toc_level': 2, 'navigation_with_keys': False, 'search_bar_text': 'Search the series...',
                       'navbar_persistent': [], 'secondary_sidebar_items': []}
 
-def _katex(self, node, display:bool):
+def _katex(self, node, display:bool=False):
     "Typeset `node`'s TeX to HTML with KaTeX (docs/katex.cjs: one node process for the whole build)."
     if not _node: _node.append(subprocess.Popen(['node', 'katex.cjs'], cwd=Path(__file__).parent, text=True,
                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE))
@@ -35,4 +34,4 @@ def _katex(self, node, display:bool):
     raise docutils.nodes.SkipNode
 
 def setup(app):
-    app.add_html_math_renderer('katex', (partial(_katex, display=False), None), (partial(_katex, display=True), None))
+    app.add_html_math_renderer('katex', (_katex, None), (lambda s, n: _katex(s, n, True), None))

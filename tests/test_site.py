@@ -112,40 +112,41 @@ def test_tests_and_answers_are_toggles_with_names(site):
 # --- in the browser --------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope='session')
-def browser(site):
+def tab(site):
+    "One Chromium tab at 1280 px, reused page after page, that logs what each page requests."
     exe = shutil.which('chromium') or shutil.which('google-chrome')
     require(exe is not None, "Chromium is not installed (Debian: `apt-get install chromium`)")
     try: from playwright.sync_api import sync_playwright
     except ImportError: sync_playwright = None
     require(sync_playwright is not None, "playwright is not installed: run `make venv`")
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Quiet, directory=str(site)))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Uncached, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=exe, args=ARGS)
-        b.base = f'http://127.0.0.1:{server.server_address[1]}/'
-        yield b
+        tab = b.new_context(viewport={'width': 1280, 'height': 900}).new_page()
+        tab.base, tab.log = f'http://127.0.0.1:{server.server_address[1]}/', []
+        tab.on('request', lambda r: tab.log.append(r.url))
+        tab.on('response', lambda r: r.status >= 400 and tab.log.append(f'error: {r.status} {r.url}'))
+        tab.on('pageerror', lambda e: tab.log.append(f'error: {e}'))
+        tab.add_init_script(MATH_AT_FIRST_PAINT)
+        yield tab
         b.close()
     server.shutdown(); server.server_close()
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
+class Uncached(http.server.SimpleHTTPRequestHandler):
+    "Every page load fetches everything it needs, as a first visit does: that is what page weight measures."
     def log_message(self, *args): pass
+    def end_headers(self): self.send_header('Cache-Control', 'no-store'); super().end_headers()
 
 
-def visit(browser, path:str, js:str, width:int=1280, wait:str|None=None):
-    "Load `path` at `width` px; return what `js` computes there and the URLs the page requested."
-    ctx = browser.new_context(viewport={'width': width, 'height': 900})
-    page, requests = ctx.new_page(), []
-    page.on('request', lambda r: requests.append(r.url))
-    page.on('response', lambda r: r.status >= 400 and requests.append(f'error: {r.status} {r.url}'))
-    page.on('pageerror', lambda e: requests.append(f'error: {e}'))
-    page.add_init_script(MATH_AT_FIRST_PAINT)
-    page.goto(browser.base + path, wait_until='networkidle')
-    if wait: page.wait_for_selector(wait, timeout=15_000)
-    page.evaluate('document.fonts.ready')
-    res = page.evaluate(js)
-    ctx.close()
-    return res, requests
+def visit(tab, path:str, js:str, wait:str|None=None):
+    "Load `path` in `tab`, with its fonts; return what `js` computes there and the URLs the page requested."
+    tab.log.clear()
+    tab.goto(tab.base + path)
+    if wait: tab.wait_for_selector(wait, timeout=15_000)
+    tab.evaluate('document.fonts.ready')
+    return tab.evaluate(js), list(tab.log)
 
 
 MATH_AT_FIRST_PAINT = """document.addEventListener('DOMContentLoaded', () => requestAnimationFrame(() => {
@@ -154,8 +155,6 @@ MATH_AT_FIRST_PAINT = """document.addEventListener('DOMContentLoaded', () => req
 PAGE_JS = """() => ({
   weight: [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
           .filter(e => !e.name.includes('/_images/')).reduce((s, e) => s + e.decodedBodySize, 0),
-  cutOff: [...document.querySelectorAll('div.highlight pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
-          .map(p => p.textContent.split('\\n').find(l => l.length > 80) || p.textContent.slice(0, 80)),
   columns: (p => { if (!p) return 88; const s = p.appendChild(document.createElement('span')); s.textContent = 'x'.repeat(88);
     const w = s.getBoundingClientRect().width, c = getComputedStyle(p); s.remove();
     return 88 * (p.clientWidth - parseFloat(c.paddingLeft) - parseFloat(c.paddingRight)) / w; })(document.querySelector('div.highlight pre')),
@@ -165,48 +164,43 @@ PAGE_JS = """() => ({
   mathAtFirstPaint: window.mathAtFirstPaint,
   katexFont: document.fonts.check('16px KaTeX_Main'),
   toggles: [...document.querySelectorAll('.bd-article details > summary')].map(s => s.getAttribute('aria-label') || s.innerText),
+  toggle: (s => { if (!s) return null; const c = s.parentElement.querySelector(':scope > :not(summary)');
+    const before = c.checkVisibility(); s.click(); return [before, c.checkVisibility()]; })(document.querySelector('.bd-article details > summary')),
+  cutOff: (document.querySelectorAll('.bd-article details').forEach(d => d.open = true),   // folded code too
+           [...document.querySelectorAll('div.highlight pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
+          .map(p => p.textContent.split('\\n').find(l => l.length > 80) || p.textContent.slice(0, 80))),
 })"""
 
 
 @pytest.mark.parametrize('name', PAGES)
-def test_page_in_the_browser(browser, name):
-    d, requests = visit(browser, f'{name}.html', PAGE_JS)
-    errors = [e for e in requests if e.startswith('error:')]
-    assert not errors, f"{name}.html: JavaScript errors or requests that failed (404s): {errors}"
-    outside = [u for u in requests if urlparse(u).hostname not in ('127.0.0.1', None) and not u.startswith('data:')]
-    assert not outside, f"{name}.html requested other hosts: {outside}"
+def test_page_in_the_browser(tab, name):
+    "At 1280 px, then at 390 px (a phone; the same page, resized: no second load)."
+    d, _ = visit(tab, f'{name}.html', PAGE_JS)
     assert d['weight'] <= 1_000_000, f"{name}.html weighs {d['weight']:,} bytes before its figures"
     assert d['columns'] >= 88, f"{name}.html shows {d['columns']:.0f} code columns at 1280 px"
     assert not d['shrunk'], f"{name}.html: figures shrunk below half their pixels (text under 10 px): {d['shrunk']}"
     for _ in range(2):   # preloaded fonts usually beat the first paint, but it is a race: allow two more loads
         if d['math'] == d['mathAtFirstPaint']: break
-        d, _ = visit(browser, f'{name}.html', PAGE_JS)
+        d, _ = visit(tab, f'{name}.html', PAGE_JS)
     assert d['math'] == d['mathAtFirstPaint'], f"{name}.html: math moved after first paint"
     assert all(w > 0 for w in d['math']) and (d['katexFont'] or not d['math'])
     assert set(d['toggles']) <= {'Tests', 'Answer'}, f"{name}.html: toggles named {set(d['toggles'])}"
+    assert d['toggle'] in (None, [False, True]), f"{name}.html: a toggle doesn't start closed and open: {d['toggle']}"
     assert not d['cutOff'], f"{name}.html: code lines over 88 columns, cut off at 1280 px: {d['cutOff'][:3]}"
+    tab.set_viewport_size({'width': 390, 'height': 900})
+    width = tab.evaluate('document.documentElement.scrollWidth')
+    tab.set_viewport_size({'width': 1280, 'height': 900})
+    assert width <= 390, f"{name}.html at 390 px: {width} px wide (scrolls sideways?)"
+    errors = [e for e in tab.log if e.startswith('error:')]
+    assert not errors, f"{name}.html: JavaScript errors or requests that failed (404s): {errors}"
+    outside = [u for u in tab.log if urlparse(u).hostname not in ('127.0.0.1', None) and not u.startswith('data:')]
+    assert not outside, f"{name}.html requested other hosts: {outside}"
 
 
-@pytest.mark.parametrize('name', PAGES)
-def test_page_on_a_phone(browser, name):
-    width, requests = visit(browser, f'{name}.html', '() => document.documentElement.scrollWidth', width=390)
-    errors = [e for e in requests if e.startswith('error:')]
-    assert width <= 390 and not errors, f"{name}.html at 390 px: {width} px wide (scrolls sideways?), {errors}"
-
-
-def test_toggles_open_and_close(browser):
-    js = """async () => { const s = document.querySelector('.bd-article details > summary'); if (!s) return null;
-        const c = s.parentElement.querySelector(':scope > :not(summary)'); const before = c.checkVisibility();
-        s.click(); await new Promise(r => setTimeout(r, 50)); return [before, c.checkVisibility()]; }"""
-    for name in PAGES:
-        sizes, _ = visit(browser, f'{name}.html', js)
-        if sizes: assert sizes == [False, True], f"{name}.html: a toggle doesn't start closed and open"
-
-
-def test_heatmap_numbers_are_big_and_contrasted(browser):
+def test_heatmap_numbers_are_big_and_contrasted(tab):
     js = """() => [...document.querySelectorAll('table[id^="T_"] td')].map(td => { const s = getComputedStyle(td);
         return [s.color, s.backgroundColor, parseFloat(s.fontSize)]; })"""
-    cells, _ = visit(browser, 'pixels.html', js)
+    cells, _ = visit(tab, 'pixels.html', js)
     assert len(cells) > 30, "pixels.html has no pandas heatmap"
     def lum(c):
         v = [int(x)/255 for x in re.findall(r'\d+', c)[:3]]
@@ -217,8 +211,8 @@ def test_heatmap_numbers_are_big_and_contrasted(browser):
     assert min(s for *_, s in cells) >= 11, "heatmap numbers under 11 px"
 
 
-def test_search_finds_broadcasting_with_snippets_without_tex(browser):
+def test_search_finds_broadcasting_with_snippets_without_tex(tab):
     js = "() => [...document.querySelectorAll('#search-results li')].map(li => [li.querySelector('a').href, li.innerText])"
-    found, _ = visit(browser, 'search.html?q=broadcasting', js, wait='#search-results li p.context')
+    found, _ = visit(tab, 'search.html?q=broadcasting', js, wait='#search-results li p.context')
     assert any('broadcasting.html' in h for h, _ in found), found
     assert not [t for _, t in found if re.search(r'\\[a-z]+|\$', t)], "raw TeX in search snippets"

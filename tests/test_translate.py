@@ -186,6 +186,6 @@ def test_readme_is_current_and_check_detects_a_stale_one(tmp_path, monkeypatch, 
     text = (ROOT/'README.md').read_text()
     assert text.startswith(readme.HEADER + '\n\n# mnist37\n\n> ') and '```python\nfrom mnist37.all import *' in text
     monkeypatch.setattr(readme, 'ROOT', tmp_path)
+    monkeypatch.setattr(readme, 'render', lambda: text)   # rendered above: only the comparison is left to test
     (tmp_path/'README.md').write_text(text + 'edited by hand\n')
     assert readme.main(['--check']) == 1 and 'stale' in capsys.readouterr().err
-    os.chdir(ROOT)
