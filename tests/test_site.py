@@ -1,8 +1,6 @@
 """The built site (_site/, built first if missing): what static HTML shows is checked statically; what only a
 browser can tell (typeset math, search, heatmap colours, toggles, fit at 1280 px, figure scale, page weight, requests
 to other hosts) in headless Chromium. Without Chromium those skip, saying why; under CI they fail instead."""
-from __future__ import annotations
-
 import functools, html, http.server, re, shutil, subprocess, sys, threading
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -27,36 +25,23 @@ def site() -> Path:
     return SITE
 
 
-def text(page:str) -> str:
-    "The page's main text, as a reader sees it (tags gone, entities decoded)."
-    main = re.search(r'<main.*?</main>', (SITE/f'{page}.html').read_text('utf-8'), re.DOTALL)[0]
-    main = re.sub(r'<(script|style|pre|code)\b.*?</\1>|<span class="katex">.*?</math>', ' ', main, flags=re.DOTALL)
-    return html.unescape(re.sub(r'<[^>]+>', ' ', main))
-
-
 # --- static ----------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('name', PAGES)
-def test_page_has_title_and_no_raw_syntax(site, name):
+@pytest.mark.parametrize('path', build.notebooks(), ids=build.page_name)
+def test_page_statically(site, path):
+    "Title, no raw syntax, links that land, alt text, Colab (lessons), show_doc, toggles named Tests and Answer."
+    name = build.page_name(path)
     src = (site/f'{name}.html').read_text('utf-8')
     assert re.search(r'<h1>[^<]+', src), f"{name}.html has no title"
-    t = text(name)
+    t = re.sub(r'<(script|style|pre|code)\b.*?</\1>|<span class="katex">.*?</math>', ' ',
+               re.search(r'<main.*?</main>', src, re.DOTALL)[0], flags=re.DOTALL)
+    t = html.unescape(re.sub(r'<[^>]+>', ' ', t))   # the page's main text, as a reader sees it
     for raw in ('#|', ':::', '{{<', '@fig-', '{target=', '$$', '\\(', '\\[', '<details'):
         assert raw not in t, f"{name}.html shows raw {raw!r}: ...{t[max(0, t.find(raw) - 60):t.find(raw) + 60]}..."
     assert not re.findall(r'(?:src|href)="(?:https?:)?//(?!github\.com)[^"]+\.(?:js|css|woff2?)', src), \
         f"{name}.html loads something from another host"
-
-
-@pytest.mark.parametrize('path', [p for p in build.notebooks() if p.name[0] == '0'], ids=lambda p: p.stem)
-def test_lessons_and_exercises_open_in_colab(site, path):
-    assert f'https://colab.research.google.com/github/' in (link := (site/f'{build.page_name(path)}.html').read_text(
-        'utf-8')) and f'/nbs/{path.name}"' in link, f"{path.name}'s page has no Open-in-Colab link to it"
-
-
-@pytest.mark.parametrize('name', PAGES)
-def test_links_resolve(site, name):
     bad = []
-    for href in set(re.findall(r'href="([^"]+)"', (site/f'{name}.html').read_text('utf-8'))):
+    for href in set(re.findall(r'href="([^"]+)"', src)):
         url = urlparse(urljoin(f'{name}.html', href))
         if url.scheme or url.netloc or not url.path: continue
         target = site/url.path
@@ -64,13 +49,21 @@ def test_links_resolve(site, name):
         elif url.fragment and target.suffix == '.html' and f'id="{url.fragment}"' not in target.read_text('utf-8'):
             bad.append(href)
     assert not bad, f"{name}.html: links to nowhere: {bad}"
-
-
-@pytest.mark.parametrize('name', PAGES)
-def test_figures_have_alt_text_from_their_titles(site, name):
-    alts = re.findall(r'<img [^>]*alt="([^"]*)"[^>]*src="_images/', (site/f'{name}.html').read_text('utf-8'))
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"[^>]*src="_images/', src)
     bad = [a for a in alts if not a.strip() or a.startswith('Figure:') or re.search('[{}]', a)]
     assert not bad, f"{name}.html: figures whose alt text is empty, generic or an unfilled f-string: {bad}"
+    if path.name[0] == '0':
+        assert 'https://colab.research.google.com/github/' in src and f'/nbs/{path.name}"' in src, \
+            f"{path.name}'s page has no Open-in-Colab link to it"
+    for sec in re.findall(r'<section id="[\w.]+">\s*<h3>.*?</section>', src, re.DOTALL):   # show_doc
+        assert 'highlight-python' in sec, f"{name}.html: a show_doc section without its signature"
+        assert '{target' not in sec and 'def ' not in re.sub(r'<[^>]+>', '', sec)
+    for summary, body in re.findall(r'<summary aria-label="([^"]*)">(.*?)</details>', src, re.DOTALL):
+        assert summary == 'Tests', f"{name}.html: a toggle named {summary!r}"
+        code = html.unescape(re.sub(r'<[^>]+>', '', body.split('</summary>', 1)[1]))
+        assert build.is_test(code.split('\n\n\n')[0].strip()), f"{name}.html folds more than tests: {code[:80]}"
+    for answer in re.findall(r'<details class="answer">(.*?)</details>', src, re.DOTALL):
+        assert re.match(r'<summary>Answer</summary>\s*<p>', answer), f"{name}.html: answer {answer[:80]!r}"
 
 
 def test_sidebar_lists_lessons_then_appendices(site):
@@ -88,25 +81,6 @@ def test_index_lists_the_exported_api_where_it_is_taught(site):
     missing = [f"{n} ({build.page_name(p)})" for p in build.notebooks() for n in build.defs(read_nb(p).cells)
                if entries.get(n) != build.page_name(p)]
     assert not missing, f"genindex.html doesn't link these to where they are taught: {missing}"
-
-
-def test_show_doc_is_a_signature_and_a_parameter_table(site):
-    for name in PAGES:
-        src = (site/f'{name}.html').read_text('utf-8')
-        for sec in re.findall(r'<section id="[\w.]+">\s*<h3>.*?</section>', src, re.DOTALL):
-            assert 'highlight-python' in sec, f"{name}.html: a show_doc section without its signature"
-            assert '{target' not in sec and 'def ' not in re.sub(r'<[^>]+>', '', sec)
-
-
-def test_tests_and_answers_are_toggles_with_names(site):
-    for name in PAGES:
-        src = (site/f'{name}.html').read_text('utf-8')
-        for summary, body in re.findall(r'<summary aria-label="([^"]*)">(.*?)</details>', src, re.DOTALL):
-            assert summary == 'Tests', f"{name}.html: a toggle named {summary!r}"
-            code = html.unescape(re.sub(r'<[^>]+>', '', body.split('</summary>', 1)[1]))
-            assert build.is_test(code.split('\n\n\n')[0].strip()), f"{name}.html folds more than tests: {code[:80]}"
-        for answer in re.findall(r'<details class="answer">(.*?)</details>', src, re.DOTALL):
-            assert re.match(r'<summary>Answer</summary>\s*<p>', answer), f"{name}.html: answer {answer[:80]!r}"
 
 
 # --- in the browser --------------------------------------------------------------------------------------------------
@@ -150,26 +124,34 @@ def visit(tab, path:str, js:str, wait:str|None=None):
 
 
 MATH_AT_FIRST_PAINT = """document.addEventListener('DOMContentLoaded', () => requestAnimationFrame(() => {
-    window.mathAtFirstPaint = [...document.querySelectorAll('.katex')].slice(0, 20).map(k => k.getBoundingClientRect().width);
-}));"""
-PAGE_JS = """() => ({
-  weight: [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
-          .filter(e => !e.name.includes('/_images/')).reduce((s, e) => s + e.decodedBodySize, 0),
-  columns: (p => { if (!p) return 88; const s = p.appendChild(document.createElement('span')); s.textContent = 'x'.repeat(88);
-    const w = s.getBoundingClientRect().width, c = getComputedStyle(p); s.remove();
-    return 88 * (p.clientWidth - parseFloat(c.paddingLeft) - parseFloat(c.paddingRight)) / w; })(document.querySelector('div.highlight pre')),
-  shrunk: [...document.querySelectorAll('div.cell_output img')].filter(i => i.width < i.naturalWidth / 2 - 1)
-          .map(i => i.alt),
-  math: [...document.querySelectorAll('.katex')].slice(0, 20).map(k => k.getBoundingClientRect().width),
-  mathAtFirstPaint: window.mathAtFirstPaint,
-  katexFont: document.fonts.check('16px KaTeX_Main'),
-  toggles: [...document.querySelectorAll('.bd-article details > summary')].map(s => s.getAttribute('aria-label') || s.innerText),
-  toggle: (s => { if (!s) return null; const c = s.parentElement.querySelector(':scope > :not(summary)');
-    const before = c.checkVisibility(); s.click(); return [before, c.checkVisibility()]; })(document.querySelector('.bd-article details > summary')),
-  cutOff: (document.querySelectorAll('.bd-article details').forEach(d => d.open = true),   // folded code too
-           [...document.querySelectorAll('div.highlight pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
-          .map(p => p.textContent.split('\\n').find(l => l.length > 80) || p.textContent.slice(0, 80))),
-})"""
+    window.mathAtFirstPaint = [...document.querySelectorAll('.katex')].slice(0, 20)
+                              .map(k => k.getBoundingClientRect().width); }));"""
+PAGE_JS = """() => {
+  const $$ = q => [...document.querySelectorAll(q)], d = {toggle: null, columns: 88};
+  d.weight = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+    .filter(e => !e.name.includes('/_images/')).reduce((s, e) => s + e.decodedBodySize, 0);
+  d.shrunk = $$('div.cell_output img').filter(i => i.width < i.naturalWidth / 2 - 1).map(i => i.alt);
+  d.math = $$('.katex').slice(0, 20).map(k => k.getBoundingClientRect().width);
+  d.mathAtFirstPaint = window.mathAtFirstPaint;
+  d.katexFont = document.fonts.check('16px KaTeX_Main');
+  d.toggles = $$('.bd-article details > summary').map(s => s.getAttribute('aria-label') || s.innerText);
+  const pre = $$('div.highlight pre')[0], s = $$('.bd-article details > summary')[0];
+  if (pre) {   // how many columns of code a code cell shows
+    const x = pre.appendChild(document.createElement('span')), c = getComputedStyle(pre);
+    x.textContent = 'x'.repeat(88);
+    d.columns = 88 * (pre.clientWidth - parseFloat(c.paddingLeft) - parseFloat(c.paddingRight))
+                / x.getBoundingClientRect().width;
+    x.remove();
+  }
+  if (s) {   // the first toggle starts closed and opens on a click
+    const body = s.parentElement.querySelector(':scope > :not(summary)'), before = body.checkVisibility();
+    s.click(); d.toggle = [before, body.checkVisibility()];
+  }
+  $$('.bd-article details').forEach(e => e.open = true);   // then all open: folded code must fit too
+  d.cutOff = $$('div.highlight pre').filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => p.textContent.split('\\n').find(l => l.length > 80) || p.textContent.slice(0, 80));
+  return d;
+}"""
 
 
 @pytest.mark.parametrize('name', PAGES)
@@ -212,7 +194,8 @@ def test_heatmap_numbers_are_big_and_contrasted(tab):
 
 
 def test_search_finds_broadcasting_with_snippets_without_tex(tab):
-    js = "() => [...document.querySelectorAll('#search-results li')].map(li => [li.querySelector('a').href, li.innerText])"
+    js = "() => [...document.querySelectorAll('#search-results li')].map(li => [li.querySelector('a').href, " \
+         "li.innerText])"
     found, _ = visit(tab, 'search.html?q=broadcasting', js, wait='#search-results li p.context')
     assert any('broadcasting.html' in h for h, _ in found), found
     assert not [t for _, t in found if re.search(r'\\[a-z]+|\$', t)], "raw TeX in search snippets"
