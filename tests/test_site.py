@@ -115,12 +115,12 @@ class Uncached(http.server.SimpleHTTPRequestHandler):
 
 
 def visit(tab, path:str, js:str, wait:str|None=None):
-    "Load `path` in `tab`, with its fonts; return what `js` computes there and the URLs the page requested."
+    "Load `path` in `tab` (logging its requests afresh), with its fonts; return what `js` computes there."
     tab.log.clear()
     tab.goto(tab.base + path)
     if wait: tab.wait_for_selector(wait, timeout=15_000)
     tab.evaluate('document.fonts.ready')
-    return tab.evaluate(js), list(tab.log)
+    return tab.evaluate(js)
 
 
 MATH_AT_FIRST_PAINT = """document.addEventListener('DOMContentLoaded', () => requestAnimationFrame(() => {
@@ -157,13 +157,13 @@ PAGE_JS = """() => {
 @pytest.mark.parametrize('name', PAGES)
 def test_page_in_the_browser(tab, name):
     "At 1280 px, then at 390 px (a phone; the same page, resized: no second load)."
-    d, _ = visit(tab, f'{name}.html', PAGE_JS)
+    d = visit(tab, f"{name}.html", PAGE_JS)
     assert d['weight'] <= 1_000_000, f"{name}.html weighs {d['weight']:,} bytes before its figures"
     assert d['columns'] >= 88, f"{name}.html shows {d['columns']:.0f} code columns at 1280 px"
     assert not d['shrunk'], f"{name}.html: figures shrunk below half their pixels (text under 10 px): {d['shrunk']}"
     for _ in range(2):   # preloaded fonts usually beat the first paint, but it is a race: allow two more loads
         if d['math'] == d['mathAtFirstPaint']: break
-        d, _ = visit(tab, f'{name}.html', PAGE_JS)
+        d = visit(tab, f"{name}.html", PAGE_JS)
     assert d['math'] == d['mathAtFirstPaint'], f"{name}.html: math moved after first paint"
     assert all(w > 0 for w in d['math']) and (d['katexFont'] or not d['math'])
     assert set(d['toggles']) <= {'Tests', 'Answer'}, f"{name}.html: toggles named {set(d['toggles'])}"
@@ -182,7 +182,7 @@ def test_page_in_the_browser(tab, name):
 def test_heatmap_numbers_are_big_and_contrasted(tab):
     js = """() => [...document.querySelectorAll('table[id^="T_"] td')].map(td => { const s = getComputedStyle(td);
         return [s.color, s.backgroundColor, parseFloat(s.fontSize)]; })"""
-    cells, _ = visit(tab, 'pixels.html', js)
+    cells = visit(tab, 'pixels.html', js)
     assert len(cells) > 30, "pixels.html has no pandas heatmap"
     def lum(c):
         v = [int(x)/255 for x in re.findall(r'\d+', c)[:3]]
@@ -193,9 +193,10 @@ def test_heatmap_numbers_are_big_and_contrasted(tab):
     assert min(s for *_, s in cells) >= 11, "heatmap numbers under 11 px"
 
 
-def test_search_finds_broadcasting_with_snippets_without_tex(tab):
+def test_search_finds_pages_with_snippets_without_tex(tab):
     js = "() => [...document.querySelectorAll('#search-results li')].map(li => [li.querySelector('a').href, " \
          "li.innerText])"
-    found, _ = visit(tab, 'search.html?q=broadcasting', js, wait='#search-results li p.context')
-    assert any('broadcasting.html' in h for h, _ in found), found
-    assert not [t for _, t in found if re.search(r'\\[a-z]+|\$', t)], "raw TeX in search snippets"
+    for q, page in ('broadcasting', 'broadcasting.html'), ('derivative', 'sgd.html'):   # (the second's snippets hold math)
+        found = visit(tab, f'search.html?q={q}', js, wait='#search-results li p.context')
+        assert any(page in h for h, _ in found), found
+        assert not [t for _, t in found if re.search(r'\\[a-z]+|\$', t)], f"raw TeX in search snippets for {q!r}"
