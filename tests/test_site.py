@@ -119,8 +119,7 @@ def visit(tab, path:str, js:str, wait:str|None=None):
     tab.log.clear()
     tab.goto(tab.base + path)
     if wait: tab.wait_for_selector(wait, timeout=15_000)
-    tab.evaluate('document.fonts.ready')
-    return tab.evaluate(js)
+    return tab.evaluate(f'document.fonts.ready.then({js})')
 
 
 MATH_AT_FIRST_PAINT = """document.addEventListener('DOMContentLoaded', () => requestAnimationFrame(() => {
