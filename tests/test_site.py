@@ -1,5 +1,5 @@
 """The built site (_site/, built first if missing): what static HTML shows is checked statically; what only a
-browser can tell (typeset math, search, heatmap colours, toggles, fit at 1280 px, figure scale, page weight, requests
+browser can tell (typeset math, search, heatmap colours, toggles, fit at 1280 and 390 px, figure scale, page weight, requests
 to other hosts) in headless Chromium. Without Chromium those skip, saying why; under CI they fail instead."""
 import functools, html, http.server, re, shutil, subprocess, sys, threading
 from pathlib import Path
