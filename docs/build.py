@@ -203,7 +203,7 @@ def sphinx(pages:dict[str, dict], appendices:set):
     katex = ROOT/'docs'/'node_modules'/'katex'/'dist'
     shutil.copytree(katex/'fonts', OUT/'_static'/'katex'/'fonts', ignore=shutil.ignore_patterns('*.ttf', '*.woff'))
     shutil.copy(katex/'katex.min.css', OUT/'_static'/'katex')
-    for p in [OUT/'_static'/'vendor', OUT/'_static'/'locales']: shutil.rmtree(p, ignore_errors=True)
+    for p in [OUT/'_sources', OUT/'_static'/'vendor', OUT/'_static'/'locales']: shutil.rmtree(p, ignore_errors=True)
     css = OUT/'_static'/'styles'/'pydata-sphinx-theme.css'   # no @font-face for the icon fonts dropped: no 404s
     css.write_text(re.sub(r'@font-face\{[^}]*fontawesome[^}]*\}', '', css.read_text('utf-8')), 'utf-8')
     for p in {*OUT.rglob('*.map'), *OUT.glob('_static/scripts/fontawesome*')}: p.unlink()

@@ -1,6 +1,6 @@
 """The built site (_site/, built first if missing): what static HTML shows is checked statically; what only a
-browser can tell (typeset math, search, heatmap colours, toggles, fit at 1280 and 390 px, figure scale, page weight, requests
-to other hosts) in headless Chromium. Without Chromium those skip, saying why; under CI they fail instead."""
+browser can tell (typeset math, search, heatmap colours, toggles, fit at 1280 and 390 px, figure scale, page weight,
+requests to other hosts) in headless Chromium. Without Chromium those skip, saying why; under CI they fail instead."""
 import functools, html, http.server, re, shutil, subprocess, sys, threading
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -195,7 +195,7 @@ def test_heatmap_numbers_are_big_and_contrasted(tab):
 def test_search_finds_pages_with_snippets_without_tex(tab):
     js = "() => [...document.querySelectorAll('#search-results li')].map(li => [li.querySelector('a').href, " \
          "li.innerText])"
-    for q, page in ('broadcasting', 'broadcasting.html'), ('derivative', 'sgd.html'):   # (the second's snippets hold math)
+    for q, page in ('broadcasting', 'broadcasting.html'), ('derivative', 'sgd.html'):   # (snippets with math)
         found = visit(tab, f'search.html?q={q}', js, wait='#search-results li p.context')
         assert any(page in h for h, _ in found), found
         assert not [t for _, t in found if re.search(r'\\[a-z]+|\$', t)], f"raw TeX in search snippets for {q!r}"
