@@ -3,11 +3,10 @@ nbdev's processors (`FilterDefaults`, less settings.ini's `skip_procs`) prepare 
 leaves to Quarto (options to myst-nb tags, asis to markdown, callouts, page names, show_doc for `#| export`) and fails
 on Quarto syntax nobody renders, naming notebook and cell. Sphinx + myst-nb build with `-W` (so broken links fail),
 KaTeX typesets math at build time (docs/katex.cjs); tools/readme.py writes README.md from the same `page()`."""
-from __future__ import annotations
-
-import ast, importlib, inspect, json, os, re, shutil, sys, time
+import ast, io, json, os, re, shutil, sys, time, tokenize
 from pathlib import Path
 from nbdev.config import get_config
+sys.modules.setdefault('rfc3987_syntax', None)   # jsonschema's optional IRI checker, unused here: 1.5 s to import
 
 ROOT = Path(__file__).resolve().parent.parent
 NBS, SRC, OUT = ROOT/'nbs', ROOT/'_site_src', ROOT/'_site'
@@ -49,33 +48,38 @@ def check(path:Path, nb):
     for i, c in enumerate(nb.cells, 1):
         where, text = f"{os.path.relpath(path, ROOT)}, cell {i}", re.sub(r'(`+).*?\1', '', c.source, flags=re.DOTALL)
         if c.cell_type == 'code' and (bad := set(extract_directives(c, remove=False)) - known):
-            raise BuildError(f"{where}: unknown cell option {', '.join(sorted(bad))} (known: {' '.join(sorted(known))})")
+            raise BuildError(f"{where}: unknown cell option {', '.join(sorted(bad))}; known: {' '.join(sorted(known))}")
         for rx, what in UNSUPPORTED if c.cell_type == 'markdown' else []:
             if m := re.search(rx, text, re.MULTILINE):
                 raise BuildError(f"{where}: {what} is Quarto-only syntax the site can't render: {m[0]!r}")
 
-def show_doc(obj, name:str) -> str:
-    "show_doc as nbdev's sites show it: heading, source link, signature, docstring, a Type | Default | Details table."
-    from fastcore.docments import docments
-    cfg, sig = get_config(path=ROOT), inspect.signature(obj)
-    src = f"{cfg.git_url}/blob/{cfg.branch}/{obj.__module__.replace('.', '/')}.py#L{inspect.getsourcelines(obj)[1]}"
-    txt = lambda a: '' if a in (sig.empty, None) else a if isinstance(a, str) else getattr(a, '__name__', repr(a))
-    ps = [p for p in sig.parameters.values() if p.name != 'self']
-    dflt = lambda v: v.__name__ if inspect.isroutine(v) or inspect.isclass(v) else re.sub(r' at 0x\w+', '', repr(v))
-    params = ['*' * (p.kind == p.VAR_POSITIONAL) + '**' * (p.kind == p.VAR_KEYWORD) + p.name +
-              (f': {txt(p.annotation)}' if txt(p.annotation) else '') +
-              (('=', ' = ')[bool(txt(p.annotation))] + dflt(p.default) if p.default is not p.empty else '') for p in ps]
-    ret = '' if inspect.isclass(obj) or txt(sig.return_annotation) in ('', 'None') else txt(sig.return_annotation)
-    head, tail = f"{'class ' if inspect.isclass(obj) else ''}{name}(", ')' + (f' -> {ret}' if ret else '')
+def show_doc(src:str, name:str, url:str) -> str:
+    """show_doc as nbdev's sites show it (heading, source link, signature, docstring, Type | Default | Details), read
+    from the module's source `src`, not imported: importing it would import torch, 2 s of the build."""
+    lines, node = src.splitlines(), next(n for n in ast.parse(src).body if getattr(n, 'name', None) == name)
+    fn = node if not isinstance(node, ast.ClassDef) else next((f for f in node.body if getattr(f, 'name', '') ==
+                                                                '__init__'), None)   # no __init__: a dataclass
+    if fn:
+        a = fn.args
+        dflt = dict([*zip((a.posonlyargs + a.args)[::-1], a.defaults[::-1]), *zip(a.kwonlyargs, a.kw_defaults)])
+        ps = [('*' * ((x is a.vararg) + 2*(x is a.kwarg)) + x.arg, x.annotation, dflt.get(x), x.lineno)
+              for x in [*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg] if x and x.arg != 'self']
+    else: ps = [(f.target.id, f.annotation, f.value, f.lineno) for f in node.body if isinstance(f, ast.AnnAssign)]
+    u, cell = lambda n: '' if n is None else ast.unparse(n), lambda s: s.replace('|', '\\|')
+    ret = u(fn.returns) if fn is node and u(fn.returns) != 'None' else ''
+    notes = {node.lineno - 1 + t.start[0] + (t.line.lstrip()[0] == '#'): t.string.lstrip('#').strip() for t in
+             tokenize.generate_tokens(io.StringIO('\n'.join(lines[node.lineno - 1:node.end_lineno])).readline)
+             if t.type == tokenize.COMMENT}   # docments: the comment ending a parameter's line, else the line above it
+    params = [p + (f': {u(t)}' if t else '') + ((' = ' if t else '=') + u(d) if d else '') for p, t, d, _ in ps]
+    head, tail = f"{'class ' if fn is not node else ''}{name}(", ')' + (f' -> {ret}' if ret else '')
     code = head + ', '.join(params) + tail
     if len(code) > 88: code = head + '\n' + ''.join(f'    {p},\n' for p in params) + tail
-    dm, cell = docments(obj, full=True), lambda x: txt(x).replace('|', '\\|')
-    doc = lambda k: cell(dm.get(k, {}).get('docment'))
-    rows = [f"| `{p.name}` | {cell(p.annotation)} | {'' if p.default is p.empty else cell(dflt(p.default))} | "
-            f"{doc(p.name)} |" for p in ps] + ([f"| **Returns** | {cell(ret)} | | {doc('return')} |"] if ret else [])
-    table = '|  | Type | Default | Details |\n|--|--|--|--|\n' + '\n'.join(rows) if any(map(doc, dm)) else ''
-    return '\n\n'.join(s for s in [f"### {name}", f"[source]({src})",
-                                   f"```python\n{code}\n```", inspect.getdoc(obj), table] if s)
+    rows = [(f'`{p}`', u(t), u(d), notes.get(n, '')) for p, t, d, n in ps]
+    if ret: rows.append(('**Returns**', ret, '', notes.get(fn.returns.lineno, '')))
+    table = '|  | Type | Default | Details |\n|--|--|--|--|\n' + '\n'.join(
+        '| ' + ' | '.join(map(cell, r)) + ' |' for r in rows) if any(r[3] for r in rows) else ''
+    return '\n\n'.join(s for s in [f"### {name}", f"[source]({url}#L{node.lineno})", f"```python\n{code}\n```",
+                                   ast.get_docstring(node), table] if s)
 
 def contrast(html:str) -> str:
     "pandas Styler heatmaps: each cell's text black or white, whichever contrasts more with it (at least 4.58:1)."
@@ -115,10 +119,8 @@ def markdown(md:str, fmt:str, labels:dict, site:str) -> str:
                 flags=re.MULTILINE | re.DOTALL)
     return re.sub('\x00(\\d+)\x00', lambda m: code[int(m[1])], md)
 
-def index_cell(names) -> dict:
-    "A label (`api-name`, where nbdev's links to it land) and an index entry, where each name is taught."
-    return md_cell(''.join(f"(api-{n.lower()})=\n" for n in names) + ''.join(f"```{{index}} single: {n}\n```\n"
-                                                                              for n in names))
+def index_cell(names) -> dict:   # where each name is taught: a label (`api-name`, for links to land on), an index entry
+    return md_cell(''.join(f"(api-{n.lower()})=\n```{{index}} single: {n}\n```\n" for n in names))
 
 def md_cell(text:str) -> dict: return {'cell_type': 'markdown', 'id': '', 'metadata': {}, 'source': text}
 
@@ -141,20 +143,18 @@ def page(path:Path, fmt:str='myst', labels:dict={}) -> dict:
         if c.cell_type == 'markdown': cells.append(md_cell(markdown(c.source, fmt, labels, site)))
         if c.cell_type != 'code': continue
         opts = {k.rstrip(':'): ' '.join(v) for k, v in c.directives_.items()}
-        if m := re.search(r'^show_doc\(([\w.]+)\)\s*$', c.source, re.MULTILINE):
+        if m := re.search(r'^show_doc\((\w+)\)\s*$', c.source, re.MULTILINE):
             if m[1] in exports: continue   # `#| exports`: its source is shown, and that is its documentation
-            obj = importlib.import_module(f"{cfg.lib_name}.{mod[1] if mod else 'all'}")
-            for part in m[1].split('.'): obj = getattr(obj, part)
-            c.outputs, opts['output'] = [{'output_type': 'display_data', 'data': {'text/markdown': show_doc(obj, m[1])}}], \
-                'asis'
+            src = cfg.lib_path/f"{mod[1].replace('.', '/')}.py"
+            url = f"{cfg.git_url}/blob/{cfg.branch}/{src.relative_to(ROOT)}"
+            doc = show_doc(src.read_text('utf-8'), m[1], url)
+            c.outputs, opts['output'] = [{'output_type': 'display_data', 'data': {'text/markdown': doc}}], 'asis'
             if fmt == 'myst': cells.append(index_cell([m[1]]))
         if opts.get('include') == 'false': continue
         src = re.sub(r'\A(\s*#\|.*\n)*', '', c.source).strip()   # (nbdev leaves Quarto's options in: they are in opts)
-        outs = [] if opts.get('output') == 'false' else [
-            {k: ''.join(v) if k == 'text' else {t: ''.join(x) if isinstance(x, list) else x for t, x in v.items()}
-             if k == 'data' else v for k, v in o.items()} for o in c.get('outputs', [])]
+        outs = [] if opts.get('output') == 'false' else c.get('outputs', [])   # (texts may be lists of lines)
         if opts.get('output') == 'asis':
-            md = ''.join(o.get('data', {}).get('text/markdown', o.get('text', '')) for o in outs)
+            md = ''.join(''.join(o.get('data', {}).get('text/markdown', o.get('text', ''))) for o in outs)
             cells.append(md_cell(markdown(md, fmt, labels, site))); continue
         tags, meta = ([] if opts.get('echo') != 'false' else ['remove-input']), {}
         if 'exports' in c.directives_:
@@ -162,13 +162,12 @@ def page(path:Path, fmt:str='myst', labels:dict={}) -> dict:
         elif not tags and is_test(src) and not cells[-1]['source'].rstrip().endswith(':'):
             tags, meta = ['hide-input'], {'code_prompt_show': 'Tests', 'code_prompt_hide': 'Hide tests'}
         for d in (o['data'] for o in outs if 'data' in o):
-            if 'text/html' in d: d['text/html'] = contrast(d['text/html'])
+            if 'text/html' in d: d['text/html'] = contrast(''.join(d['text/html']))
             if 'image/png' in d: meta['image'] = {'alt': alt(src, cells)}
         cells.append({'cell_type': 'code', 'execution_count': None, 'id': '', 'source': src, 'outputs': outs,
                       'metadata': {**({'tags': tags} if tags else {}), **({'mystnb': meta} if meta else {})}})
     for i, c in enumerate(cells): c['id'] = f'c{i}'
-    return {'cells': cells, 'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language':
-            'python'}, 'language_info': {'name': 'python'}}, 'nbformat': 4, 'nbformat_minor': 5}
+    return {'cells': cells, 'metadata': {'language_info': {'name': 'python'}}, 'nbformat': 4, 'nbformat_minor': 5}
 
 def alt(src:str, cells:list) -> str:
     """A figure's alt text (myst-nb sizes retina PNGs): the literal titles its code gives it, its `suptitle` if any
@@ -190,7 +189,7 @@ def is_test(code:str) -> bool:
     return bool(tree.body) and all(map(ok, tree.body))
 
 def sphinx(pages:dict[str, dict], appendices:set):
-    "Write the MyST notebooks (index holds the tables of contents) and build them; any warning fails the build."
+    "Write the MyST notebooks (index holds the tables of contents) and build them: any warning fails the build."
     from sphinx.cmd.build import build_main
     shutil.rmtree(SRC, ignore_errors=True); shutil.rmtree(OUT, ignore_errors=True); SRC.mkdir()
     toc = lambda cap, ns: f"```{{toctree}}\n:hidden:\n{cap}\n" + '\n'.join(ns) + '\n```\n' if ns else ''
@@ -200,10 +199,7 @@ def sphinx(pages:dict[str, dict], appendices:set):
     if build_main(['-b', 'html', '-c', str(ROOT/'docs'), '-d', str(SRC/'.doctrees'), '-W', '--keep-going', '-q',
                    str(SRC), str(SRC/'html')]):
         raise BuildError("Sphinx warned (above; _site_src/NAME.ipynb is the page built from the notebook for NAME)")
-    shutil.move(str(SRC/'html'), str(OUT))
-
-def finish():
-    "Serve KaTeX's stylesheet and fonts; drop what the pages needn't load (icon fonts, search scripts but on search)."
+    shutil.move(str(SRC/'html'), str(OUT))   # then serve KaTeX's stylesheet and fonts, drop what pages needn't load
     katex = ROOT/'docs'/'node_modules'/'katex'/'dist'
     shutil.copytree(katex/'fonts', OUT/'_static'/'katex'/'fonts', ignore=shutil.ignore_patterns('*.ttf', '*.woff'))
     shutil.copy(katex/'katex.min.css', OUT/'_static'/'katex')
@@ -214,24 +210,23 @@ def finish():
     for p in OUT.glob('*.html'):
         drop = 'fontawesome' + ('' if p.name == 'search.html' else '|searchtools|language_data|search-|searchindex')
         html = re.sub(rf'<(script|link)[^>]*({drop})[^>]*>(</script>)?\s*', '', p.read_text('utf-8'))
-        if 'class="katex"' in html:   # fetch the math fonts with the page: formulas don't shift when they arrive
-            html = html.replace('</head>', ''.join(f'<link rel="preload" href="_static/katex/fonts/KaTeX_{f}.woff2" '
-                                'as="font" type="font/woff2" crossorigin>' for f in ('Main-Regular', 'Math-Italic')) + '</head>')
+        fonts = ('Main-Regular', 'Math-Italic') if 'class="katex"' in html else ()   # math fonts come with the page:
+        html = html.replace('</head>', ''.join(f'<link rel="preload" href="_static/katex/fonts/KaTeX_{f}.woff2" as='
+                            '"font" type="font/woff2" crossorigin>' for f in fonts) + '</head>')   # no reflow
         p.write_text(re.sub(r'aria-label="Toggle hidden content">(\s*<p class="collapsed[^"]*">Tests<)',
                             r'aria-label="Tests">\1', html), 'utf-8')
     (OUT/'.nojekyll').touch()
 
 def main() -> int:
     t0 = time.perf_counter()
-    for m in ('rfc3987_syntax', 'matplotlib_inline'): sys.modules[m] = None   # 1.5 s of imports the build never uses
+    sys.modules['matplotlib_inline'] = None   # execnb's inline figures, unused here: 0.6 s to import
     os.chdir(ROOT)   # nbdev reads settings.ini from the working directory
     try:
         paths = notebooks(); labels = taught(paths)
         sphinx({page_name(p): page(p, 'myst', labels) for p in paths}, {page_name(p) for p in paths if is_appendix(p)})
-        finish()
     except BuildError as e: return print(f"\ndocs: BUILD FAILED\n{e}", file=sys.stderr) or 1
-    print(f"docs: built {len(paths)} pages into _site/ in {time.perf_counter() - t0:.1f} s")
+    print(f"docs: built {len(paths)} pages into _site/ in {time.perf_counter() - t0:.1f} s", flush=True)
     return 0
 
 if __name__ == '__main__':
-    sys.exit(main())
+    os._exit(main())   # skip tearing down what Sphinx built in memory, 0.7 s (main() flushed its output)

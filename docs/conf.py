@@ -1,9 +1,9 @@
 # Sphinx configuration: `make docs` runs docs/build.py, which writes the pages into _site_src/ and builds them here.
-import json, subprocess, sys
+import json, subprocess, sys, docutils.nodes, sphinx.util.logging
 from pathlib import Path
 from nbdev.config import get_config
 sys.path.insert(0, str(Path(__file__).parent))   # for build.slug
-_c, _node = get_config(path=Path(__file__).parent.parent), []
+_c, _node, _log = get_config(path=Path(__file__).parent.parent), [], sphinx.util.logging.getLogger(__name__)
 project, author, copyright, release, language = _c.title, _c.author, _c.copyright, _c.version, 'en'
 extensions, exclude_patterns = ['myst_nb'], ['.doctrees', 'html']
 nb_execution_mode = 'off'            # the notebooks' saved outputs, never re-run
@@ -22,19 +22,16 @@ html_theme_options = {'repository_url': _c.git_url, 'repository_branch': _c.bran
                       'show_toc_level': 2, 'navigation_with_keys': False, 'search_bar_text': 'Search the series...',
                       'navbar_persistent': [], 'secondary_sidebar_items': ['page-toc']}
 
-def _katex(self, node, display:bool):
+def _katex(self, node, display:bool=False):
     "Typeset `node`'s TeX to HTML with KaTeX (docs/katex.cjs: one node process for the whole build)."
-    from docutils.nodes import SkipNode
-    from sphinx.util import logging
     if not _node: _node.append(subprocess.Popen(['node', 'katex.cjs'], cwd=Path(__file__).parent, text=True,
                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE))
     _node[0].stdin.write(json.dumps([node.astext(), display]) + '\n'); _node[0].stdin.flush()
     out = json.loads(_node[0].stdout.readline())
     if isinstance(out, dict):   # a warning with the page and line: -W fails the build
-        logging.getLogger(__name__).warning(f"KaTeX can't typeset {node.astext()!r}: {out['error']}", location=node)
+        _log.warning(f"KaTeX can't typeset {node.astext()!r}: {out['error']}", location=node)
     self.body.append(f'<div class="math">{out}</div>' if display else out if isinstance(out, str) else '')
-    raise SkipNode
+    raise docutils.nodes.SkipNode
 
 def setup(app):
-    app.add_html_math_renderer('katex', (lambda s, n: _katex(s, n, False), None), (lambda s, n: _katex(s, n, True),
-                                                                                    None))
+    app.add_html_math_renderer('katex', (_katex, None), (lambda s, n: _katex(s, n, True), None))

@@ -1,9 +1,6 @@
-"""Write README.md from nbs/index.ipynb through the docs site's own pipeline (docs/build.py's `page`, on nbdev's
+"""Write README.md from nbs/index.ipynb through the docs site's pipeline (docs/build.py's `page()`, on nbdev's
 processors) and nbconvert's markdown exporter: links to notebooks point at the site, callouts become GitHub alerts.
-
-    python tools/readme.py           # write README.md
-    python tools/readme.py --check   # exit 1 if README.md is stale (`make check` runs this)
-"""
+`python tools/readme.py` writes it; `python tools/readme.py --check` exits 1 if it is stale (`make check` runs this)."""
 import json, os, re, sys
 from pathlib import Path
 
@@ -23,14 +20,11 @@ def render() -> str:
     return HEADER + '\n\n' + re.sub(r'\n{3,}', '\n\n', md).strip() + '\n'
 
 def main(argv=None) -> int:
-    check, readme = '--check' in (sys.argv[1:] if argv is None else argv), ROOT/'README.md'
-    try: text = render()
-    except Exception as e: return print(f"readme: {e}", file=sys.stderr) or 1
-    if check and (not readme.exists() or readme.read_text(encoding='utf-8') != text):
-        print("README.md is stale: it doesn't match nbs/index.ipynb. Run `python tools/readme.py` and commit it.",
-              file=sys.stderr)
-        return 1
+    check, readme, text = '--check' in (sys.argv[1:] if argv is None else argv), ROOT/'README.md', render()
     if not check: readme.write_text(text, encoding='utf-8')
+    elif not readme.exists() or readme.read_text(encoding='utf-8') != text:
+        return print("README.md is stale: it doesn't match nbs/index.ipynb. Run `python tools/readme.py` and "
+                     "commit it.", file=sys.stderr) or 1
     return 0
 
 if __name__ == '__main__':
