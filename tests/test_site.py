@@ -123,14 +123,14 @@ def visit(tab, path:str, js:str, wait:str|None=None):
 
 
 MATH_AT_FIRST_PAINT = """document.addEventListener('DOMContentLoaded', () => requestAnimationFrame(() => {
-    window.mathAtFirstPaint = [...document.querySelectorAll('.katex')].slice(0, 20)
-                              .map(k => k.getBoundingClientRect().width); }));"""
+    window.mathAtFirstPaint = [...document.querySelectorAll('.katex')].filter(k => k.checkVisibility())
+                              .slice(0, 20).map(k => k.getBoundingClientRect().width); }));"""
 PAGE_JS = """() => {
-  const $$ = q => [...document.querySelectorAll(q)], d = {toggle: null, columns: 88};
+  const $$ = q => [...document.querySelectorAll(q)], d = {toggle: null, optional: null, columns: 88};
   d.weight = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
     .filter(e => !e.name.includes('/_images/')).reduce((s, e) => s + e.decodedBodySize, 0);
   d.shrunk = $$('div.cell_output img').filter(i => i.width < i.naturalWidth / 2 - 1).map(i => i.alt);
-  d.math = $$('.katex').slice(0, 20).map(k => k.getBoundingClientRect().width);
+  d.math = $$('.katex').filter(k => k.checkVisibility()).slice(0, 20).map(k => k.getBoundingClientRect().width);
   d.mathAtFirstPaint = window.mathAtFirstPaint;
   d.katexFont = document.fonts.check('16px KaTeX_Main');
   d.toggles = $$('.bd-article details > summary').map(s => s.getAttribute('aria-label') || s.innerText);
@@ -146,6 +146,10 @@ PAGE_JS = """() => {
     const body = s.parentElement.querySelector(':scope > :not(summary)'), before = body.checkVisibility();
     s.click(); d.toggle = [before, body.checkVisibility()];
   }
+  const o = $$('.optional-toggle')[0], sec = o && o.parentElement;   // optional sections start folded
+  if (o) { const shown = () => [...sec.children].filter(c => c.checkVisibility()).length;
+           const before = shown(); o.click(); d.optional = [before < shown(), shown() === sec.children.length]; }
+  $$('.optional-toggle').forEach(b => b.parentElement.classList.contains('open') || b.click());
   $$('.bd-article details').forEach(e => e.open = true);   // then all open: folded code must fit too
   d.cutOff = $$('div.highlight pre').filter(p => p.scrollWidth > p.clientWidth + 1)
     .map(p => p.textContent.split('\\n').find(l => l.length > 80) || p.textContent.slice(0, 80));
@@ -167,6 +171,7 @@ def test_page_in_the_browser(tab, name):
     assert all(w > 0 for w in d['math']) and (d['katexFont'] or not d['math'])
     assert set(d['toggles']) <= {'Tests', 'Answer'}, f"{name}.html: toggles named {set(d['toggles'])}"
     assert d['toggle'] in (None, [False, True]), f"{name}.html: a toggle doesn't start closed and open: {d['toggle']}"
+    assert d['optional'] in (None, [True, True]), f"{name}.html: an optional section doesn't start folded and open: {d['optional']}"
     assert not d['cutOff'], f"{name}.html: code lines over 88 columns, cut off at 1280 px: {d['cutOff'][:3]}"
     tab.set_viewport_size({'width': 390, 'height': 900})
     width = tab.evaluate('document.documentElement.scrollWidth')
