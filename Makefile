@@ -14,7 +14,7 @@ LAB_PORT  ?= 8837
 LAB_TOKEN ?=
 LAB_NBS   ?= nbs
 
-.PHONY: help venv data lab reset test check docs serve-docs bench clean
+.PHONY: help venv data lab reset test test-nbs check docs serve-docs bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -69,9 +69,14 @@ check: venv  ## fail if nbdev_clean or nbdev_export would change anything, READM
 	$(BIN)/python tools/readme.py --check
 	$(BIN)/python tools/hosted.py --check
 
-test: data check docs  ## everything CI checks: sync, every notebook, the site and the lab in a browser, tests/
-	$(BIN)/nbdev_test --timing
+# The site's build and nbdev_test share no files, so they run side by side (-j2), each printing its output when it ends
+# (--output-sync); pytest then checks the site, among the rest.
+test: data check  ## everything CI checks: sync, every notebook, the site and the lab in a browser, tests/
+	$(MAKE) --no-print-directory -j2 --output-sync=target docs test-nbs
 	$(BIN)/python -m pytest tests || [ $$? -eq 5 ]
+
+test-nbs: venv
+	$(BIN)/nbdev_test --timing
 
 docs: venv  ## build the docs site into _site/ (no Quarto; KaTeX comes from the npm registry, once)
 	test -f docs/node_modules/katex/package.json || npm ci --prefix docs --no-audit --no-fund
