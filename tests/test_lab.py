@@ -67,15 +67,19 @@ def work(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope='module')
 def lab_process(work):
-    "JupyterLab serving `work`, started in the background by the commands `make lab` runs, one after the other."
+    """JupyterLab serving `work`, started in the background by the commands `make lab` runs. `make lab` trusts the
+    notebooks, then starts the lab; here both start at once (each spends seconds importing), and `lab` waits for
+    both, so no test begins before the notebooks are trusted."""
     port = _free_port()
     trust, start = lab_commands(work, port)
     env = {**os.environ, 'JUPYTERLAB_SETTINGS_DIR': str(work.parent/'lab-settings'),
            'JUPYTERLAB_WORKSPACES_DIR': str(work.parent/'lab-workspaces')}
     log = open(work.parent/'lab.log', 'w')
-    proc = subprocess.Popen(f'{trust} && {start}', shell=True, executable='/bin/bash', stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True, env=env)
-    proc.url = f'http://127.0.0.1:{port}'
+    trusting = subprocess.Popen(trust, shell=True, executable='/bin/bash', stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(start, shell=True, executable='/bin/bash', stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True, env=env)
+    proc.url, proc.trusting = f'http://127.0.0.1:{port}', trusting
     try: yield proc
     finally:   # kill the kernels first: the lab then stops at once, rather than waiting ~1 s for each to exit
         for pid in _children(proc.pid):
@@ -89,8 +93,10 @@ def lab_process(work):
 
 @pytest.fixture(scope='module')
 def lab(lab_process, work):
-    "The base URL of the lab, once it answers."
+    "The base URL of the lab, once the notebooks are trusted and it answers."
     proc, url = lab_process, lab_process.url
+    out, _ = proc.trusting.communicate(timeout=60)
+    assert proc.trusting.returncode == 0, f"`make lab`'s `jupyter trust` failed:\n{out}"
     deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:
         try:
