@@ -16,7 +16,7 @@ Without Chromium or playwright the tests skip, saying why; with the CI environme
 """
 from __future__ import annotations
 
-import json, os, re, shlex, shutil, signal, socket, subprocess, sys, time, urllib.request
+import contextlib, json, os, re, shlex, shutil, signal, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 
 import pytest
@@ -81,13 +81,17 @@ def lab_process(work):
                             start_new_session=True, env=env)
     proc.url, proc.trusting = f'http://127.0.0.1:{port}', trusting
     try: yield proc
-    finally:   # kill the kernels first: the lab then stops at once, rather than waiting ~1 s for each to exit
-        for pid in _children(proc.pid):
-            try: os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError: pass
+    finally:   # the lab shuts its kernels down (killing them first would have it restart them)
+        if proc.trusting.poll() is None: proc.trusting.kill()
+        proc.trusting.wait()
         os.killpg(proc.pid, signal.SIGTERM)
-        try: proc.wait(timeout=15)
-        except subprocess.TimeoutExpired: os.killpg(proc.pid, signal.SIGKILL)
+        try: proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            kernels = _children(proc.pid)
+            os.killpg(proc.pid, signal.SIGKILL)
+            for pid in kernels:   # in sessions of their own
+                with contextlib.suppress(ProcessLookupError): os.kill(pid, signal.SIGKILL)
+            proc.wait()
         log.close()
 
 
