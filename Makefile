@@ -72,20 +72,22 @@ check: venv  ## fail if nbdev_clean or nbdev_export would change anything, READM
 # Steps that share no files run side by side (-j2), each printing its output whole when it ends (--output-sync):
 # the site's build with nbdev_test; then the lab's browser test (mostly waiting on the lab, its kernel and Chromium)
 # with the unit and data tests; then the site's browser tests, alone.
-BROWSER_TESTS := tests/test_lab.py tests/test_site.py tests/test_translate.py
+LAB_TESTS  := tests/test_lab.py
+SITE_TESTS := tests/test_site.py tests/test_translate.py
 test: data check  ## everything CI checks: sync, every notebook, the site and the lab in a browser, tests/
 	$(MAKE) --no-print-directory -j2 --output-sync=target docs test-nbs
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-lab test-units
-	$(BIN)/python -m pytest tests/test_site.py tests/test_translate.py
+	$(BIN)/python -m pytest $(SITE_TESTS)
 
 test-nbs: venv
 	$(BIN)/nbdev_test --timing
 
 test-lab: venv
-	$(BIN)/python -m pytest tests/test_lab.py
+	$(BIN)/python -m pytest $(LAB_TESTS)
 
+# every other file in tests/, new ones included
 test-units: venv
-	$(BIN)/python -m pytest tests $(addprefix --ignore=,$(BROWSER_TESTS)) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest tests $(addprefix --ignore=,$(LAB_TESTS) $(SITE_TESTS)) || [ $$? -eq 5 ]
 
 docs: venv  ## build the docs site into _site/ (no Quarto; KaTeX comes from the npm registry, once)
 	test -f docs/node_modules/katex/package.json || npm ci --prefix docs --no-audit --no-fund
