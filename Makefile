@@ -14,7 +14,7 @@ LAB_PORT  ?= 8837
 LAB_TOKEN ?=
 LAB_NBS   ?= nbs
 
-.PHONY: help venv data lab reset test check docs serve-docs bench clean
+.PHONY: help venv data lab reset test test-nbs test-lab test-units check docs serve-docs bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -69,9 +69,25 @@ check: venv  ## fail if nbdev_clean or nbdev_export would change anything, READM
 	$(BIN)/python tools/readme.py --check
 	$(BIN)/python tools/hosted.py --check
 
-test: data check docs  ## everything CI checks: sync, every notebook, the site and the lab in a browser, tests/
+# Steps that share no files run side by side (-j2), each printing its output whole when it ends (--output-sync):
+# the site's build with nbdev_test; then the lab's browser test (mostly waiting on the lab, its kernel and Chromium)
+# with the unit and data tests; then the site's browser tests, alone.
+LAB_TESTS  := tests/test_lab.py
+SITE_TESTS := tests/test_site.py tests/test_translate.py
+test: data check  ## everything CI checks: sync, every notebook, the site and the lab in a browser, tests/
+	$(MAKE) --no-print-directory -j2 --output-sync=target docs test-nbs
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-lab test-units
+	$(BIN)/python -m pytest $(SITE_TESTS)
+
+test-nbs: venv
 	$(BIN)/nbdev_test --timing
-	$(BIN)/python -m pytest tests || [ $$? -eq 5 ]
+
+test-lab: venv
+	$(BIN)/python -m pytest $(LAB_TESTS)
+
+# every other file in tests/, new ones included
+test-units: venv
+	$(BIN)/python -m pytest tests $(addprefix --ignore=,$(LAB_TESTS) $(SITE_TESTS)) || [ $$? -eq 5 ]
 
 docs: venv  ## build the docs site into _site/ (no Quarto; KaTeX comes from the npm registry, once)
 	test -f docs/node_modules/katex/package.json || npm ci --prefix docs --no-audit --no-fund

@@ -367,12 +367,12 @@ def _unpack(archive:Path, tmp:Path, name:str) -> int:
     try:
         with tarfile.open(archive) as tf:
             members = [m for m in tf.getmembers() if _keep(m, name)]
+            while tf.fileobj.read(1 << 20): pass  # to the end first: gzip checks its CRC
             block = os.statvfs(tmp).f_frsize or 4096
             need = sum(-(-max(m.size, 1) // block) * block for m in members)
             need += sum(EXPECTED_COUNTS.values()) * 800  # the cache
             if shutil.disk_usage(tmp).free < need: raise OSError(errno.ENOSPC, 'full')
             tf.extractall(tmp, members=members, filter='data')
-            while tf.fileobj.read(1 << 20): pass  # to the end, so gzip checks its CRC
     except OSError as e:
         if _is_full(e): raise _no_space(tmp, need, 'installing MNIST_SAMPLE') from None
         if e.errno is not None: raise

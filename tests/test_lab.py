@@ -8,11 +8,15 @@ test never touches the repository. There it checks what a learner meets:
   redraws its plot when moved, and the saved notebook is clean: nbdev's cleaning, no widget views, no paths
   from this machine, the same notebook metadata and the same text outputs as committed.
 
+One lab and one browser page serve every test (JupyterLab's start-up in the page is the slow part, about 4 s), and
+the notebooks open in it with "File > Open from Path…", as a learner might. The lab gets its own settings and
+workspaces folders, so the machine's own lab settings neither change the test nor get written by it.
+
 Without Chromium or playwright the tests skip, saying why; with the CI environment variable set they fail instead.
 """
 from __future__ import annotations
 
-import json, os, re, shlex, shutil, signal, socket, subprocess, sys, time, urllib.request
+import contextlib, json, os, re, shlex, shutil, signal, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 
 import pytest
@@ -32,6 +36,12 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def _children(pid:int) -> list[int]:
+    "The ids of `pid`'s child processes (Linux); the lab's are its kernels."
+    try: return [int(c) for c in Path(f'/proc/{pid}/task/{pid}/children').read_text().split()]
+    except OSError: return []
 
 
 def lab_commands(nbs:Path, port:int) -> list[str]:
@@ -56,34 +66,54 @@ def work(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope='module')
-def lab(work):
-    "JupyterLab serving `work`, started by the commands `make lab` runs; yields its base URL."
+def lab_process(work):
+    """JupyterLab serving `work`, started in the background by the commands `make lab` runs. `make lab` trusts the
+    notebooks, then starts the lab; here both start at once (each spends seconds importing), and `lab` waits for
+    both, so no test begins before the notebooks are trusted."""
     port = _free_port()
     trust, start = lab_commands(work, port)
-    subprocess.run(trust, shell=True, check=True, executable='/bin/bash')
+    env = {**os.environ, 'JUPYTERLAB_SETTINGS_DIR': str(work.parent/'lab-settings'),
+           'JUPYTERLAB_WORKSPACES_DIR': str(work.parent/'lab-workspaces')}
     log = open(work.parent/'lab.log', 'w')
+    trusting = subprocess.Popen(trust, shell=True, executable='/bin/bash', stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
     proc = subprocess.Popen(start, shell=True, executable='/bin/bash', stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f'http://127.0.0.1:{port}'
-    try:
-        for _ in range(240):
-            if proc.poll() is not None: break
-            try:
-                urllib.request.urlopen(f'{url}/api/status?token={TOKEN}', timeout=2)
-                break
-            except OSError: time.sleep(0.25)
-        else: pytest.fail("JupyterLab did not answer within 60 s")
-        assert proc.poll() is None, f"JupyterLab exited:\n{(work.parent/'lab.log').read_text()[-3000:]}"
-        yield url
-    finally:
+                            start_new_session=True, env=env)
+    proc.url, proc.trusting = f'http://127.0.0.1:{port}', trusting
+    try: yield proc
+    finally:   # the lab shuts its kernels down (killing them first would have it restart them)
+        if proc.trusting.poll() is None: proc.trusting.kill()
+        proc.trusting.wait()
         os.killpg(proc.pid, signal.SIGTERM)
-        try: proc.wait(timeout=15)
-        except subprocess.TimeoutExpired: os.killpg(proc.pid, signal.SIGKILL)
+        try: proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            kernels = _children(proc.pid)
+            os.killpg(proc.pid, signal.SIGKILL)
+            for pid in kernels:   # in sessions of their own
+                with contextlib.suppress(ProcessLookupError): os.kill(pid, signal.SIGKILL)
+            proc.wait()
         log.close()
 
 
 @pytest.fixture(scope='module')
-def browser():
+def lab(lab_process, work):
+    "The base URL of the lab, once the notebooks are trusted and it answers."
+    proc, url = lab_process, lab_process.url
+    out, _ = proc.trusting.communicate(timeout=60)
+    assert proc.trusting.returncode == 0, f"`make lab`'s `jupyter trust` failed:\n{out}"
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f'{url}/api/status?token={TOKEN}', timeout=2).close()
+            return url
+        except OSError: time.sleep(0.1)
+    assert proc.poll() is None, f"JupyterLab exited:\n{(work.parent/'lab.log').read_text()[-3000:]}"
+    pytest.fail("JupyterLab did not answer within 60 s")
+
+
+@pytest.fixture(scope='module')
+def browser(lab_process):
+    "Headless Chromium, launched while the lab starts."
     require(os.access(CHROMIUM, os.X_OK), f"Chromium is not at {CHROMIUM} (Debian: `apt-get install chromium`), so "
                                           "the lab can't be checked in a browser")
     try: from playwright.sync_api import sync_playwright
@@ -95,100 +125,157 @@ def browser():
         b.close()
 
 
-class Notebook:
-    "One notebook open in JupyterLab, in its own browser page."
-    def __init__(self, browser, lab:str, work:Path, name:str):
-        self.path, self.errors = work/name, []
+class Lab:
+    "JupyterLab loaded once in a browser page; `open` opens a notebook in it, as a learner would."
+    def __init__(self, browser, url:str, work:Path):
+        self.url, self.work, self.errors = url, work, []
         self.ctx = browser.new_context(viewport={'width': 1400, 'height': 1000})
         self.page = self.ctx.new_page()
         self.page.on('pageerror', lambda e: self.errors.append(str(e)))
-        self.page.goto(f'{lab}/lab/tree/{name}?reset&token={TOKEN}', timeout=60_000)
-        cells = len(json.loads(self.path.read_text(encoding='utf-8'))['cells'])
-        self.page.wait_for_function(f"() => document.querySelectorAll('{PANEL} .jp-Cell').length === {cells}",
-                                    timeout=60_000, polling=250)
-        self.wait_idle(60)
-
-    def wait_idle(self, timeout:float):
-        "Wait until the kernel is up and idle, and no cell is queued or running."
-        self.page.wait_for_function("""() => {
-            const status = [...document.querySelectorAll('.jp-StatusBar-TextItem')].map(e => e.textContent);
-            const prompts = [...document.querySelectorAll('.jp-InputArea-prompt')].map(p => p.textContent);
-            return status.some(t => /\\| Idle/.test(t)) && !prompts.some(p => p.includes('*'));
-        }""", timeout=timeout*1000, polling=250)
+        self.page.goto(f'{url}/lab?reset&token={TOKEN}', timeout=60_000)
+        self.page.locator('.lm-MenuBar-item:has-text("File")').wait_for(timeout=60_000)
 
     def menu(self, top:str, item:str):
         self.page.click(f'.lm-MenuBar-item:has-text("{top}")')
         self.page.click(f'.lm-Menu-item:has(.lm-Menu-itemLabel:text-is("{item}"))')
 
-    def save(self) -> dict:
-        "Save with Ctrl+S, as a learner does, wait for the file to change or stay; return it as saved."
-        before = self.path.stat().st_mtime_ns
-        self.menu('File', 'Save Notebook')   # what Ctrl+S does
-        for _ in range(80):
-            if self.path.stat().st_mtime_ns != before: break
-            time.sleep(0.1)
-        else: pytest.fail(f"saving {self.path.name} in JupyterLab did not write the file")
-        time.sleep(0.3)
-        return json.loads(self.path.read_text(encoding='utf-8'))
+    def open(self, name:str) -> 'Notebook':
+        "Open `name` with File > Open from Path…, and wait until its tab is the current one."
+        self.menu('File', 'Open from Path…')
+        self.page.keyboard.type(name)
+        self.page.keyboard.press('Enter')
+        self.page.wait_for_function("name => document.querySelector('.lm-DockPanel-tabBar .lm-mod-current "
+                                    ".lm-TabBar-tabLabel')?.textContent === name && document.querySelector("
+                                    f"'{PANEL} .jp-Notebook')", arg=name, timeout=30_000, polling=100)
+        return Notebook(self, name)
 
     def close(self): self.ctx.close()
 
 
+class Notebook:
+    "One notebook open in the lab, in the current tab."
+    def __init__(self, lab:Lab, name:str):
+        self.lab, self.page, self.name, self.path = lab, lab.page, name, lab.work/name
+        self.cells = json.loads(self.path.read_text(encoding='utf-8'))['cells']
+
+    def activate(self):
+        "Bring this notebook's tab to the front."
+        self.page.click(f'.lm-DockPanel-tabBar .lm-TabBar-tab:has(.lm-TabBar-tabLabel:text-is("{self.name}"))')
+        self.page.wait_for_function("name => document.querySelector('.lm-DockPanel-tabBar .lm-mod-current "
+                                    ".lm-TabBar-tabLabel')?.textContent === name", arg=self.name, timeout=10_000)
+
+    def api(self, path:str):
+        with urllib.request.urlopen(f'{self.lab.url}/api/{path}?token={TOKEN}', timeout=10) as r: return json.load(r)
+
+    def wait_kernel(self, timeout:float=60):
+        "Wait until this notebook's kernel has started, the page is connected to it, and it is idle."
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:   # the server's view: a session for this file, its kernel connected
+            kernels = [s['kernel']['id'] for s in self.api('sessions') if s['path'] == self.name and s.get('kernel')]
+            if kernels and self.api(f'kernels/{kernels[0]}')['connections'] > 0: break
+            time.sleep(0.1)
+        else: pytest.fail(f"no kernel connected to {self.name} within {timeout:.0f} s")
+        self.page.wait_for_function(   # the page's view: it had the kernel's info, so its indicator says idle
+            f"() => document.querySelector('{PANEL} .jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle'",
+            timeout=max(deadline - time.monotonic(), 1)*1000, polling=100)
+
+    def wait_idle(self, timeout:float):
+        "Wait until every cell is on the page, none is queued or running, and the kernel is idle."
+        self.page.wait_for_function(f"""n => {{
+            const panel = document.querySelector('{PANEL}');
+            if (!panel || panel.querySelectorAll('.jp-Cell').length !== n) return false;
+            const busy = [...panel.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'));
+            const ind = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+            return !busy && ind && ind.dataset.status === 'idle';
+        }}""", arg=len(self.cells), timeout=max(timeout, 1)*1000, polling=100)
+
+    def save(self) -> dict:
+        "Save with Ctrl+S, as a learner does, wait for the file to change; return it as saved."
+        before = self.path.stat().st_mtime_ns
+        self.lab.menu('File', 'Save Notebook')   # what Ctrl+S does
+        for _ in range(100):
+            if self.path.stat().st_mtime_ns != before: break
+            time.sleep(0.05)
+        else: pytest.fail(f"saving {self.name} in JupyterLab did not write the file")
+        for _ in range(40):   # the server writes the file in one go, but wait until it parses
+            try: return json.loads(self.path.read_text(encoding='utf-8'))
+            except ValueError: time.sleep(0.05)
+        pytest.fail(f"{self.name} as saved is not JSON")
+
+
 @pytest.fixture(scope='module')
-def sgd(browser, lab, work):
-    "05_sgd opened in the lab and run with Run > Run All Cells."
-    nb = Notebook(browser, lab, work, SGD_NB)
-    t0 = time.perf_counter()
-    nb.menu('Run', 'Run All Cells')
-    nb.page.wait_for_function("() => [...document.querySelectorAll('.jp-InputArea-prompt')]"
+def app(browser, lab, work):
+    "JupyterLab in a browser page, shared by the tests."
+    a = Lab(browser, lab, work)
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope='module')
+def sgd_running(app):
+    """05_sgd opened in the lab and started with Run > Run All Cells, as soon as its kernel is up. It runs in its tab
+    while the tests of 04 and 01 use other tabs, as a learner reads one notebook while another runs."""
+    nb = app.open(SGD_NB)
+    nb.wait_kernel()
+    nb.t0 = time.perf_counter()
+    app.menu('Run', 'Run All Cells')
+    nb.page.wait_for_function(f"() => [...document.querySelectorAll('{PANEL} .jp-InputArea-prompt')]"
                               ".some(p => p.textContent.includes('*'))", timeout=20_000, polling=100)
+    return nb
+
+
+@pytest.fixture(scope='module')
+def sgd(sgd_running):
+    "05_sgd, back in front, once Run All has finished."
+    nb = sgd_running
+    nb.activate()
     nb.wait_idle(240)
-    nb.seconds = time.perf_counter() - t0
-    yield nb
-    nb.close()
+    nb.seconds = time.perf_counter() - nb.t0
+    return nb
 
 
 # --- the tests ----------------------------------------------------------------------------------------------------
 
-def test_lab_listens_on_localhost_only(lab):
-    assert lab.startswith('http://127.0.0.1:')
-    with pytest.raises(urllib.error.HTTPError) as e: urllib.request.urlopen(f'{lab}/api/status')
-    e.value.close()
-    assert e.value.code == 403, "the lab answered without its token"
-
-
-def test_open_and_save_without_running_changes_nothing(browser, lab, work):
+def test_open_and_save_without_running_changes_nothing(app, work, sgd_running):
     committed = (ROOT/'nbs'/OPEN_ONLY_NB).read_bytes()
-    nb = Notebook(browser, lab, work, OPEN_ONLY_NB)   # the kernel starts, and JupyterLab marks the notebook changed
-    try: nb.save()                                     # as autosave would, two minutes later
-    finally: nb.close()
+    nb = app.open(OPEN_ONLY_NB)
+    nb.wait_kernel()   # the kernel starts, and JupyterLab writes what it tells into the notebook's metadata
+    nb.wait_idle(60)   # every cell shown, as the learner sees it
+    nb.save()          # as autosave would, two minutes later
     saved = (work/OPEN_ONLY_NB).read_bytes()
     assert saved == committed, (f"opening and saving {OPEN_ONLY_NB} changed it:\n"
                                 + _diff(json.loads(committed), json.loads(saved)))
 
 
-def test_committed_notebooks_are_trusted(browser, lab, work):
+def test_committed_notebooks_are_trusted(app, sgd_running):
     "`make lab` ran `jupyter trust`: 01's pandas heatmap keeps its colours before anything runs."
-    nb = Notebook(browser, lab, work, HEATMAP_NB)
-    try:
-        colours = nb.page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-output table td')]
-            .slice(0, 400).map(td => getComputedStyle(td).backgroundColor)""")
-    finally: nb.close()
+    nb = app.open(HEATMAP_NB)
+    table = f'{PANEL} .jp-OutputArea-output table td'
+    try: nb.page.locator(table).first.wait_for(state='attached', timeout=30_000)
+    except Exception: pytest.fail(f"no table in {HEATMAP_NB}'s saved outputs, 30 s after opening it")
+    colours = nb.page.evaluate(f"""() => [...document.querySelectorAll('{table}')]
+        .slice(0, 400).map(td => getComputedStyle(td).backgroundColor)""")
     assert colours, f"no table in {HEATMAP_NB}'s saved outputs"
     shaded = {c for c in colours if c not in ('rgba(0, 0, 0, 0)', 'transparent', 'rgb(255, 255, 255)')}
     assert len(shaded) > 5, f"{HEATMAP_NB}'s heatmap shows no colours: the notebook is not trusted"
 
 
 def test_run_all_has_no_error_output(sgd):
-    errors = sgd.page.evaluate("""() => [...document.querySelectorAll(
-        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')].map(e => e.innerText.slice(0, 2000))""")
+    errors = sgd.page.evaluate(f"""() => [...document.querySelectorAll(
+        '{PANEL} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+        .map(e => e.innerText.slice(0, 2000))""")
     assert not errors, f"{SGD_NB} printed errors when run in JupyterLab:\n" + '\n---\n'.join(errors)
-    assert not sgd.errors, f"JupyterLab's page raised: {sgd.errors}"
+    assert not sgd.lab.errors, f"JupyterLab's page raised: {sgd.lab.errors}"
+    prompts = sgd.page.evaluate(f"""() => [...document.querySelectorAll('{PANEL} .jp-CodeCell .jp-InputArea-prompt')]
+        .map(p => p.textContent)""")
+    code = sum(c['cell_type'] == 'code' for c in sgd.cells)
+    ran = [p for p in prompts if re.fullmatch(r'\[\d+\]:', p.strip())]
+    assert len(ran) == len(prompts) == code, f"Run All ran {len(ran)} of {code} code cells: {prompts}"
 
 
 def test_run_all_renders_every_image(sgd):
-    images = sgd.page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-output img')]
-        .map(i => ({ok: i.complete && i.naturalWidth > 0, w: i.naturalWidth}))""")
+    images = sgd.page.evaluate(f"""() => [...document.querySelectorAll('{PANEL} .jp-OutputArea-output img')]
+        .map(i => ({{ok: i.complete && i.naturalWidth > 0, w: i.naturalWidth}}))""")
     committed = json.loads((ROOT/'nbs'/SGD_NB).read_text(encoding='utf-8'))
     expected = sum(1 for c in committed['cells'] for o in c.get('outputs', []) if 'image/png' in o.get('data', {}))
     assert len(images) >= expected, f"{len(images)} images on the page after Run All, {expected} committed"
@@ -199,7 +286,7 @@ def test_lr_slider_redraws_the_plot(sgd):
     "05's `lr_explorer()`: moving the 'lr' slider with the keyboard redraws the descent plot under it."
     from playwright.sync_api import TimeoutError as Timeout
     page = sgd.page
-    slider = page.locator('.widget-slider:has(.widget-label:text-is("lr"))').first
+    slider = page.locator(f'{PANEL} .widget-slider:has(.widget-label:text-is("lr"))').first
     try: slider.scroll_into_view_if_needed(timeout=10_000)
     except Timeout: pytest.fail("no slider labelled 'lr' after Run All: `lr_explorer()` showed no widget")
     box = slider.locator('xpath=ancestor::div[contains(@class,"jp-OutputArea")][1]').first
@@ -245,6 +332,13 @@ def test_saved_outputs_are_the_committed_ones(sgd):
     assert _text_outputs(saved) == _text_outputs(committed), (
         f"{SGD_NB}'s outputs changed when run in JupyterLab: either they vary by machine (make them stable), or "
         f"the committed ones are stale (re-execute the notebook):\n" + _diff(committed, saved))
+
+
+def test_lab_listens_on_localhost_only(lab):
+    assert lab.startswith('http://127.0.0.1:')
+    with pytest.raises(urllib.error.HTTPError) as e: urllib.request.urlopen(f'{lab}/api/status')
+    e.value.close()
+    assert e.value.code == 403, "the lab answered without its token"
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ goes through `clean_on_save`:
 - an output that differs from the one on disk only in the times it shows (a progress bar's `00:01<00:00`, the
   `time` column of fastai's tables) keeps the version on disk, so re-running a notebook on another machine leaves
   it as it was.
-The server listens on 127.0.0.1 only, and asks for no news and no update check.
+The server listens on 127.0.0.1 only, and asks for no news and no update check. The page does not ask the server
+whether JupyterLab needs rebuilding (a second of the server's time on every page load, for an answer that needs
+Node.js to act on, which a learner doesn't have).
 """
 import json, os, re
 
@@ -70,3 +72,4 @@ if c is not None:
     c.ContentsManager.pre_save_hook = clean_on_save
     c.LabApp.news_url = None              # no request for Jupyter's news
     c.LabApp.check_for_updates_class = 'jupyterlab.NeverCheckForUpdate'
+    c.ServerApp.tornado_settings = {'page_config_data': {'buildCheck': False, 'buildAvailable': False}}
