@@ -4,13 +4,13 @@
 
 # %% ../nbs/01_pixels.ipynb #c003
 from __future__ import annotations
-
-import hashlib
-import math
-import numpy as np
+import hashlib, math  # for the plotting helpers
 
 # %% auto #0
 __all__ = ['show_digits', 'show_heatmap']
+
+# %% ../nbs/01_pixels.ipynb #c01np001
+import numpy as np
 
 # %% ../nbs/01_pixels.ipynb #c012
 def _scale(img) -> int:
