@@ -14,7 +14,7 @@ LAB_PORT  ?= 8837
 LAB_TOKEN ?=
 LAB_NBS   ?= nbs
 
-.PHONY: help venv data lab reset test test-nbs test-lab test-units check docs serve-docs bench clean
+.PHONY: help venv data lab reset test test-nbs test-lab test-units test-site check docs serve-docs bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -69,14 +69,16 @@ check: venv  ## fail if nbdev_clean or nbdev_export would change anything, READM
 	$(BIN)/python tools/readme.py --check
 	$(BIN)/python tools/hosted.py --check
 
-# Steps that share no files run side by side (-j2), each printing its output whole when it ends (--output-sync):
-# the site's build with nbdev_test; then the lab's browser test (mostly waiting on the lab, its kernel and Chromium)
-# with the unit and data tests; then the site's browser tests, alone.
+# Steps that share no files run side by side, each printing its output whole when it ends (--output-sync): the
+# site's build, nbdev_test and the lab's browser test (mostly waiting on the lab, its kernel and Chromium); then the
+# unit and data tests with the site's tests, which need the site built.
 LAB_TESTS  := tests/test_lab.py
 SITE_TESTS := tests/test_site.py tests/test_translate.py
 test: data check  ## everything CI checks: sync, every notebook, the site and the lab in a browser, tests/
-	$(MAKE) --no-print-directory -j2 --output-sync=target docs test-nbs
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-lab test-units
+	$(MAKE) --no-print-directory -j3 --output-sync=target docs test-nbs test-lab
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-units test-site
+
+test-site: venv
 	$(BIN)/python -m pytest $(SITE_TESTS)
 
 test-nbs: venv
