@@ -1,5 +1,8 @@
 # One command per job. Each sets up what it needs (a venv in .venv, the package, the data) and reuses what is there.
 SHELL := bash
+# Python may write .pyc files for what it imports: with PYTHONDONTWRITEBYTECODE set, as on some CI machines, every
+# process would compile torch from source again (import torch: 3.4 s in a uv-made venv instead of 1.9 s)
+unexport PYTHONDONTWRITEBYTECODE
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
