@@ -151,6 +151,7 @@ PAGE_JS = """() => {
            const before = shown(); o.click(); d.optional = [before < shown(), shown() === sec.children.length]; }
   $$('.optional-toggle').forEach(b => b.parentElement.classList.contains('open') || b.click());
   $$('.bd-article details').forEach(e => e.open = true);   // then all open: folded code must fit too
+  d.mathCut = $$('.katex-display').filter(k => k.scrollWidth > k.clientWidth + 1).map(k => k.innerText.slice(0, 30));
   d.cutOff = $$('div.highlight pre').filter(p => p.scrollWidth > p.clientWidth + 1)
     .map(p => p.textContent.split('\\n').find(l => l.length > 80) || p.textContent.slice(0, 80));
   return d;
@@ -173,6 +174,7 @@ def test_page_in_the_browser(tab, name):
     assert d['toggle'] in (None, [False, True]), f"{name}.html: a toggle doesn't start closed and open: {d['toggle']}"
     assert d['optional'] in (None, [True, True]), f"{name}.html: optional section not folded, or won't open"
     assert not d['cutOff'], f"{name}.html: code lines over 88 columns, cut off at 1280 px: {d['cutOff'][:3]}"
+    assert not d['mathCut'], f"{name}.html: formulas cut off at 1280 px: {d['mathCut']}"
     tab.set_viewport_size({'width': 390, 'height': 900})
     width = tab.evaluate('document.documentElement.scrollWidth')
     tab.set_viewport_size({'width': 1280, 'height': 900})
