@@ -193,14 +193,19 @@ class Notebook:
         "Save with Ctrl+S, as a learner does, wait for the file to change; return it as saved."
         before = self.path.stat().st_mtime_ns
         self.lab.menu('File', 'Save Notebook')   # what Ctrl+S does
-        for _ in range(100):
+        for _ in range(600):   # 30 s: a busy lab (05 runs in another tab) can be slow to save
             if self.path.stat().st_mtime_ns != before: break
             time.sleep(0.05)
-        else: pytest.fail(f"saving {self.name} in JupyterLab did not write the file")
-        for _ in range(40):   # the server writes the file in one go, but wait until it parses
-            try: return json.loads(self.path.read_text(encoding='utf-8'))
-            except ValueError: time.sleep(0.05)
-        pytest.fail(f"{self.name} as saved is not JSON")
+        else: pytest.fail(f"saving {self.name} in JupyterLab did not write the file in 30 s")
+        last = None   # the server writes the file, then the save hook cleans it: wait until it settles
+        for _ in range(40):
+            time.sleep(0.25)
+            data = self.path.read_bytes()
+            if data == last:
+                try: return json.loads(data)
+                except ValueError: pass
+            last = data
+        pytest.fail(f"{self.name} as saved never settled into JSON")
 
 
 @pytest.fixture(scope='module')
