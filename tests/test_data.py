@@ -193,22 +193,9 @@ def test_archive_from_environment(fastai_home, tmp_path, small, monkeypatch):
     (tmp_path/'ok.tgz').unlink()  # the second call finds the folder and never looks at the archive
     assert data.get_mnist_sample() == fastai_home/'data'/'mnist_sample'
 
-def fastai_functions(*names:str) -> dict:
-    """The functions `names` of fastai's `fastai/data/external.py`, run from its installed source: importing that module
-    imports fastai's whole torch stack (4 s on a busy machine) for two three-line functions."""
-    import ast, functools, importlib.util
-    from fastcore.foundation import Config   # what fastai's star imports give it
-    src = Path(importlib.util.find_spec('fastai.data.external').origin)
-    tree = ast.parse(src.read_text(encoding='utf-8'))
-    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in names]
-    assert sorted(d.name for d in defs) == sorted(names), f"{src} no longer defines all of {names}"
-    ns = {'Config': Config, 'Path': Path, 'os': os, 'lru_cache': functools.lru_cache}
-    exec(compile(ast.Module(defs, type_ignores=[]), str(src), 'exec'), ns)
-    return ns
-
 @pytest.mark.filterwarnings('ignore::pytest.PytestUnraisableExceptionWarning')  # fastcore's Config leaves its file open
 def test_fastai_agrees_on_the_data_folder(fastai_home):
-    fastai_path = fastai_functions('fastai_cfg', 'fastai_path')['fastai_path']
+    from fastai.data.external import fastai_path
     assert data.fastai_data_path() == fastai_path('data') == fastai_home/'data'
 
 @pytest.fixture
