@@ -102,7 +102,8 @@ class Exercise:
             except Exception: pass
         for test, msg in self.checks:
             if test(got): return 'wrong', msg
-        return 'wrong', f"Not yet: {(self.show or _show)(got, want)}. Try `hint()`."
+        return 'wrong', (f"Not yet: {(self.show or _show)(got, want)}. "
+                         "Open the Hint below.")
 
     def check(self, answer=_UNSET):
         ("Grade `answer`, by default the notebook's variable called `name`, "
@@ -433,7 +434,9 @@ def _three_steps(apply_step):
     params.requires_grad_()
     step = _rebound(apply_step, _coaster())
     losses = [step(params, 1e-5) for _ in range(3)]
-    return params.detach().clone(), [None if l is None else float(l) for l in losses]
+    number = lambda l: l.item() if isinstance(l, Tensor) else l
+    return params.detach().clone(), [None if l is None else float(number(l))
+                                     for l in losses]
 
 def _show_three(got, want) -> str:
     "What a wrong whole step did, without giving the answer away."
@@ -768,6 +771,11 @@ def _train_exercises() -> list[Exercise]:
             mnist_loss(model(xb).sigmoid(), yb).backward(); opt.step(); opt.zero_grad()
     def no_backward(model, dl, opt):
         for xb, yb in dl: mnist_loss(model(xb), yb); opt.step(); opt.zero_grad()
+    def first_only(model, dl, opt):
+        for xb, yb in dl:
+            loss = mnist_loss(model(xb), yb)
+            loss.backward(); opt.step(); opt.zero_grad()
+            return loss
     class Optim:
         def __init__(self, params, lr): self.params, self.lr = list(params), lr
         def step(self):
@@ -813,8 +821,9 @@ def _train_exercises() -> list[Exercise]:
                           "        opt.zero_grad()",
             run=_trained,
             praise=_learned,
-            show=lambda got, want: _learned(got) + " (the right loop reaches "
-                                   f"{want[1][1]:.1%})",
+            show=lambda got, want: _learned(got) + ", but the weights end elsewhere "
+                 f"than with the lesson's loop (which reaches {want[1][1]:.1%}): "
+                 "use `mnist_loss` of the raw scores, and one step per batch",
             mistakes=[
                 (no_zero,
                  "You never cleared the gradients: `backward()` adds to `.grad`, so "
@@ -830,6 +839,9 @@ def _train_exercises() -> list[Exercise]:
                  "You squashed twice: `mnist_loss` applies the sigmoid itself, so "
                  "pass it the raw scores, `model(xb)`."),
                 (no_backward, nothing),
+                (first_only,
+                 "Only the first batch trained: a `return` (or `break`) inside the "
+                 "`for` loop ends the epoch after one batch. Put it after the loop."),
             ],
             checks=[(_unchanged, nothing)],
             errors=[('does not require grad', no_grad_loss),
@@ -854,8 +866,9 @@ def _train_exercises() -> list[Exercise]:
                           "        for p in self.params: p.grad = None",
             run=lambda cls: _trained(opt_class=cls, lr=0.5),
             praise=_learned,
-            show=lambda got, want: _learned(got) + " (the right optimizer reaches "
-                                   f"{want[1][1]:.1%})",
+            show=lambda got, want: _learned(got) + ", but the weights end elsewhere "
+                 f"than with the lesson's optimizer (which reaches {want[1][1]:.1%}): "
+                 "move each parameter by exactly `lr` times its gradient",
             mistakes=[
                 (NoZero,
                  "`zero_grad` left the gradients there: `backward()` adds to "
@@ -871,7 +884,10 @@ def _train_exercises() -> list[Exercise]:
             checks=[(_unchanged,
                      "The weights never changed: `p = p - …` makes a new tensor named "
                      "p; change the parameter in place, `p -= …`.")],
-            errors=[('leaf Variable', in_place)],
+            errors=[('leaf Variable', in_place),
+                    ("no attribute 'grad'",
+                     "Clear each parameter's gradient, one by one: "
+                     "`for p in self.params: p.grad = None`.")],
         ),
     ]
 
