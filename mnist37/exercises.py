@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect, math
 from dataclasses import dataclass, field
 from functools import cache
+from types import FunctionType
 from typing import Any, Callable
 
 import torch
@@ -25,8 +26,9 @@ _UNSET = object()
 
 # %% ../nbs/91_exercises.ipynb #744e3c51
 def _is_blank(answer) -> bool:
-    "Is `answer` the blank, or a function whose code still holds it?"
+    "Is `answer` the blank, or a function (or a class's method) still holding it?"
     if answer is ____: return True
+    if isinstance(answer, type): return any(map(_is_blank, vars(answer).values()))
     code = getattr(answer, '__code__', None)
     return code is not None and _names_blank(code)
 
@@ -78,6 +80,8 @@ class Exercise:
     accept: Callable|None = None
     # describes a wrong result, for the fallback message
     show: Callable = None
+    # describes a right result, for the verdict; default: "gives the right answer"
+    praise: Callable|None = None
 
     def grade(self, answer) -> tuple[str, str]:
         "('blank' | 'correct' | 'wrong', what to tell the learner) for `answer`."
@@ -90,14 +94,16 @@ class Exercise:
             return 'wrong', msg or f"Your answer raised {type(e).__name__}: {e}"
         want = self.run(self.reference)
         if self.accept(got) if self.accept else same(got, want):
-            return 'correct', f"Correct: `{self.name}` gives the right answer."
+            return 'correct', (f"Correct: {self.praise(got)}." if self.praise else
+                               f"Correct: `{self.name}` gives the right answer.")
         for wrong, msg in self.mistakes:
             try:
                 if same(got, self.run(wrong)): return 'wrong', msg
             except Exception: pass
         for test, msg in self.checks:
             if test(got): return 'wrong', msg
-        return 'wrong', f"Not yet: {(self.show or _show)(got, want)}. Try `hint()`."
+        return 'wrong', (f"Not yet: {(self.show or _show)(got, want)}. "
+                         "Open the Hint below.")
 
     def check(self, answer=_UNSET):
         ("Grade `answer`, by default the notebook's variable called `name`, "
@@ -404,65 +410,124 @@ def _descend(lr, steps=10) -> float:
     for _ in range(steps): w -= lr*2*(w - 2)
     return w
 
-def _stepped(f):
-    ("Run an `apply_step` on a fresh parameter; "
-     "return its new values and whether the gradient is cleared.")
-    p = torch.tensor([1., -2.], requires_grad=True)
-    p.grad = torch.tensor([0.5, -1.])
-    f(p, 0.1)
-    return p.detach().clone(), p.grad is None or not p.grad.any()
+def _rebound(fn, names:dict):
+    "`fn` reading `names` from its globals: a check runs it on the lesson's own data."
+    if not hasattr(fn, '__code__'): return fn
+    g = {**fn.__globals__, **names}
+    new = FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
+    new.__kwdefaults__ = fn.__kwdefaults__
+    return new
 
-def _show_step(got, want) -> str:
-    "What a wrong `apply_step` did to the parameter."
-    return ("p = [1, -2] with gradient [0.5, -1] and lr = 0.1 became "
-            f"{[round(v, 4) for v in got[0].tolist()]}, "
-            f"and its gradient was {'' if got[1] else 'not '}cleared")
+def _coaster():
+    "05's roller coaster: `time`, `speed`, the quadratic `f`, and `mse`."
+    time = torch.arange(0, 20).float()
+    g = torch.Generator().manual_seed(37)
+    speed = torch.randn(20, generator=g)*2 + 0.5*(time - 9.5)**2 + 4
+    def f(t, params):
+        a, b, c = params
+        return a*t**2 + b*t + c
+    return dict(time=time, speed=speed, f=f, mse=lambda p, t: ((p - t)**2).mean())
 
-def _good_step(p, lr):
-    with torch.no_grad(): p -= lr*p.grad
-    p.grad = None
+def _three_steps(apply_step):
+    "Params and returned losses after three `apply_step`s from 05's start, lr = 1e-5."
+    params = torch.randn(3, generator=torch.Generator().manual_seed(2))
+    params.requires_grad_()
+    step = _rebound(apply_step, _coaster())
+    losses = [step(params, 1e-5) for _ in range(3)]
+    number = lambda l: l.item() if isinstance(l, Tensor) else l
+    return params.detach().clone(), [None if l is None else float(number(l))
+                                     for l in losses]
+
+def _show_three(got, want) -> str:
+    "What a wrong whole step did, without giving the answer away."
+    return (f"after three steps the parameters are "
+            f"{[round(v, 4) for v in got[0].tolist()]} and it returned "
+            f"{[None if l is None else round(l, 1) for l in got[1]]}")
 
 # %% ../nbs/91_exercises.ipynb #daf2d323
 def _sgd() -> list[Exercise]:
-    def no_reset(p, lr):
-        with torch.no_grad(): p -= lr*p.grad
-    def uphill(p, lr):
-        with torch.no_grad(): p += lr*p.grad
-        p.grad = None
-    def rebind(p, lr):
-        with torch.no_grad(): p = p - lr*p.grad
-        p.grad = None
-    def no_lr(p, lr):
-        with torch.no_grad(): p -= p.grad
-        p.grad = None
+    def step(params, lr=1e-5):
+        preds = f(time, params)
+        loss = mse(preds, speed)
+        loss.backward()
+        with torch.no_grad(): params -= lr*params.grad
+        params.grad = None
+        return loss.item()
+    def no_reset(params, lr=1e-5):
+        loss = mse(f(time, params), speed)
+        loss.backward()
+        with torch.no_grad(): params -= lr*params.grad
+        return loss.item()
+    def uphill(params, lr=1e-5):
+        loss = mse(f(time, params), speed)
+        loss.backward()
+        with torch.no_grad(): params += lr*params.grad
+        params.grad = None
+        return loss.item()
+    def rebind(params, lr=1e-5):
+        loss = mse(f(time, params), speed)
+        loss.backward()
+        with torch.no_grad(): params = params - lr*params.grad
+        params.grad = None
+        return loss.item()
+    def no_lr(params, lr=1e-5):
+        loss = mse(f(time, params), speed)
+        loss.backward()
+        with torch.no_grad(): params -= params.grad
+        params.grad = None
+        return loss.item()
     preds = lambda: torch.tensor([[0.1], [0.8], [0.4], [0.9], [0.3]])
     targets = lambda: torch.tensor([0., 1., 0., 1., 1.])
     return [
         Exercise(
             name='apply_step',
-            reference=_good_step,
-            hint_text="Inside `torch.no_grad()`, move `p` by `lr * p.grad` downhill; "
-                      "then clear the gradient.",
-            solution_text="def apply_step(p, lr):\n"
-                          "    with torch.no_grad(): p -= lr * p.grad\n"
-                          "    p.grad = None",
-            run=_stepped,
-            show=_show_step,
+            reference=step,
+            hint_text="The lesson's steps 2 to 5: predict with `f`, compare with "
+                      "`speed` using `mse`, let autograd fill in `params.grad`, "
+                      "step downhill by `lr` times it where autograd isn't "
+                      "recording, then clear the gradient for the next step.",
+            solution_text="def apply_step(params, lr=1e-5):\n"
+                          "    preds = f(time, params)\n"
+                          "    loss = mse(preds, speed)\n"
+                          "    loss.backward()\n"
+                          "    with torch.no_grad(): params -= lr * params.grad\n"
+                          "    params.grad = None\n"
+                          "    return loss.item()",
+            run=_three_steps,
+            show=_show_three,
+            praise=lambda r: "the loss fell over three steps: "
+                             + ", ".join(f"{l:,.0f}" for l in r[1]),
             mistakes=[
-                (uphill, "You moved uphill: subtract `lr * p.grad`, don't add it."),
+                (uphill,
+                 "The loss went up: you moved uphill. Subtract `lr * params.grad`, "
+                 "don't add it."),
                 (no_reset,
-                 "The gradient is still there: clear it (`p.grad = None`), "
-                 "or the next `backward()` adds to it."),
+                 "The gradient was never cleared: `backward()` adds to `.grad`, so "
+                 "your second step followed two gradients added up. Set "
+                 "`params.grad = None` after the step."),
                 (rebind,
-                 "`p = p - …` makes a new tensor named p inside your function; "
-                 "the parameter you were given never changes. Update it in "
-                 "place: `p -= …`."),
-                (no_lr, "Scale the step by the learning rate: `lr * p.grad`."),
+                 "The parameters never changed: `params = params - …` makes a new "
+                 "tensor named params inside your function. Update in place: "
+                 "`params -= …`."),
+                (no_lr,
+                 "The parameters flew off: scale the step by the learning rate, "
+                 "`lr * params.grad`."),
+            ],
+            checks=[
+                (lambda r: None in r[1],
+                 "Your step returned None: end with `return loss.item()`, the loss "
+                 "before the step, so you can watch it fall."),
             ],
             errors=[
                 ('leaf Variable',
                  "Autograd refuses to change a parameter in place while it records: "
-                 "wrap the update in `with torch.no_grad():`."),
+                 "wrap the update (only the update) in `with torch.no_grad():`."),
+                ('NoneType',
+                 "`params.grad` is None at the step: call `loss.backward()` first, "
+                 "and clear the gradient only after stepping."),
+                ('does not require grad',
+                 "Your loss has no gradient: predict and compute the loss outside "
+                 "`torch.no_grad()`; only the update goes inside it."),
             ],
         ),
         Exercise(
@@ -606,7 +671,7 @@ def _mnist_sgd() -> list[Exercise]:
                  "Compare tensors of the same shape."),
             ],
         ),
-    ]
+    ] + _train_exercises()
 
 # %% ../nbs/91_exercises.ipynb #49255656
 class _SGD:
@@ -646,6 +711,185 @@ def _predicted(f):
 def _mnist_loss(p, t):
     from mnist37.mnist_sgd import mnist_loss
     return mnist_loss(p, t)
+
+# %% ../nbs/91_exercises.ipynb #6f29180a
+def _loss(predictions, targets):
+    "06's `mnist_loss`, so a check never depends on the learner's own."
+    p = predictions.sigmoid()
+    return torch.where(targets == 1, 1 - p, p).mean()
+
+@cache
+def _epoch_data():
+    "MNIST training batches in one shuffled order (bs 256), and the validation set."
+    m = _mnist()
+    xy = lambda a, b: (torch.cat([a, b]).view(-1, 784),
+                       torch.tensor([1.]*len(a) + [0.]*len(b)).unsqueeze(1))
+    x, y = xy(m.train_3s, m.train_7s)
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(42))
+    return [(x[i], y[i]) for i in order.split(256)], xy(m.valid_3s, m.valid_7s)
+
+def _trained(train_epoch=None, opt_class=_SGD, lr:float=1.0):
+    ("Train a seeded `nn.Linear` for one epoch on MNIST with `train_epoch` and "
+     "`opt_class`; return its weights and validation accuracy before and after.")
+    from torch import nn
+    batches, (vx, vy) = _epoch_data()
+    with torch.random.fork_rng(devices=[]):  # leave the learner's random state alone
+        torch.manual_seed(42)
+        model = nn.Linear(784, 1)
+    acc = lambda: ((model(vx) > 0).float() == vy).float().mean().item()
+    with torch.no_grad(): before = acc()
+    opt = opt_class(model.parameters(), lr)
+    _rebound(train_epoch or _epoch, {'mnist_loss': _loss})(model, batches, opt)
+    with torch.no_grad(): return model.weight.detach().clone(), (before, acc())
+
+def _epoch(model, dl, opt):
+    for xb, yb in dl:
+        loss = _loss(model(xb), yb)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+
+def _learned(got) -> str:
+    return (f"one epoch took the validation accuracy from {got[1][0]:.1%} "
+            f"to {got[1][1]:.1%}")
+
+_unchanged = lambda r: r[1][0] == r[1][1]
+
+# %% ../nbs/91_exercises.ipynb #571720f9
+def _train_exercises() -> list[Exercise]:
+    def no_zero(model, dl, opt):
+        for xb, yb in dl:
+            mnist_loss(model(xb), yb).backward(); opt.step()
+    def once(model, dl, opt):
+        for xb, yb in dl: mnist_loss(model(xb), yb).backward()
+        opt.step(); opt.zero_grad()
+    def last_only(model, dl, opt):
+        for xb, yb in dl: loss = mnist_loss(model(xb), yb)
+        loss.backward(); opt.step(); opt.zero_grad()
+    def twice_squashed(model, dl, opt):
+        for xb, yb in dl:
+            mnist_loss(model(xb).sigmoid(), yb).backward(); opt.step(); opt.zero_grad()
+    def no_backward(model, dl, opt):
+        for xb, yb in dl: mnist_loss(model(xb), yb); opt.step(); opt.zero_grad()
+    def first_only(model, dl, opt):
+        for xb, yb in dl:
+            loss = mnist_loss(model(xb), yb)
+            loss.backward(); opt.step(); opt.zero_grad()
+            return loss
+    class Optim:
+        def __init__(self, params, lr): self.params, self.lr = list(params), lr
+        def step(self):
+            with torch.no_grad():
+                for p in self.params: p -= self.lr * p.grad
+        def zero_grad(self):
+            for p in self.params: p.grad = None
+    class NoZero(Optim):
+        def zero_grad(self): pass
+    class Uphill(Optim):
+        def step(self):
+            with torch.no_grad():
+                for p in self.params: p += self.lr * p.grad
+    class NoLr(Optim):
+        def step(self):
+            with torch.no_grad():
+                for p in self.params: p -= p.grad
+    class Generator(Optim):
+        def __init__(self, params, lr): self.params, self.lr = params, lr
+    nothing = ("Your loop never changed the weights: `opt.step()` found no gradient "
+               "to follow. In each batch call `loss.backward()`, then `opt.step()`, "
+               "then `opt.zero_grad()`, in that order.")
+    no_grad_loss = ("Your loss has no gradient: it must be "
+                    "`mnist_loss(preds, yb)`, predictions first, computed from "
+                    "`model(xb)` outside `torch.no_grad()` (accuracy has no "
+                    "gradient to follow).")
+    in_place = ("Autograd refuses to change a parameter in place while it records: "
+                "do the update inside `with torch.no_grad():`.")
+    return [
+        Exercise(
+            name='train_epoch',
+            reference=_epoch,
+            hint_text="For each batch: the model's scores, their `mnist_loss`, the "
+                      "gradients from autograd, one step of the optimizer, then "
+                      "clear the gradients so the next batch starts from zero. "
+                      "The order matters.",
+            solution_text="def train_epoch(model, dl, opt):\n"
+                          "    for xb, yb in dl:\n"
+                          "        preds = model(xb)\n"
+                          "        loss = mnist_loss(preds, yb)\n"
+                          "        loss.backward()\n"
+                          "        opt.step()\n"
+                          "        opt.zero_grad()",
+            run=_trained,
+            praise=_learned,
+            show=lambda got, want: _learned(got) + ", but the weights end elsewhere "
+                 f"than with the lesson's loop (which reaches {want[1][1]:.1%}): "
+                 "use `mnist_loss` of the raw scores, and one step per batch",
+            mistakes=[
+                (no_zero,
+                 "You never cleared the gradients: `backward()` adds to `.grad`, so "
+                 "each step followed the sum of every batch so far. Call "
+                 "`opt.zero_grad()` after `opt.step()`."),
+                (once,
+                 "`opt.step()` ran once, after the loop, with every batch's gradient "
+                 "added up: indent the step and `zero_grad()` into the loop."),
+                (last_only,
+                 "Only the last batch trained: `backward()`, `opt.step()` and "
+                 "`opt.zero_grad()` belong inside the `for` loop."),
+                (twice_squashed,
+                 "You squashed twice: `mnist_loss` applies the sigmoid itself, so "
+                 "pass it the raw scores, `model(xb)`."),
+                (no_backward, nothing),
+                (first_only,
+                 "Only the first batch trained: a `return` (or `break`) inside the "
+                 "`for` loop ends the epoch after one batch. Put it after the loop."),
+            ],
+            checks=[(_unchanged, nothing)],
+            errors=[('does not require grad', no_grad_loss),
+                    ('targets must be', no_grad_loss),
+                    ('leaf Variable', in_place),
+                    ('NoneType', nothing)],
+        ),
+        Exercise(
+            name='BasicOptim',
+            reference=Optim,
+            hint_text="`model.parameters()` can be read only once, so keep a list. "
+                      "A step moves each parameter against its gradient, scaled by "
+                      "`lr`, where autograd isn't recording; clearing sets each "
+                      "`.grad` back to None.",
+            solution_text="class BasicOptim:\n"
+                          "    def __init__(self, params, lr):\n"
+                          "        self.params, self.lr = list(params), lr\n\n"
+                          "    def step(self):\n"
+                          "        with torch.no_grad():\n"
+                          "            for p in self.params: p -= self.lr * p.grad\n\n"
+                          "    def zero_grad(self):\n"
+                          "        for p in self.params: p.grad = None",
+            run=lambda cls: _trained(opt_class=cls, lr=0.5),
+            praise=_learned,
+            show=lambda got, want: _learned(got) + ", but the weights end elsewhere "
+                 f"than with the lesson's optimizer (which reaches {want[1][1]:.1%}): "
+                 "move each parameter by exactly `lr` times its gradient",
+            mistakes=[
+                (NoZero,
+                 "`zero_grad` left the gradients there: `backward()` adds to "
+                 "`.grad`, so each step followed the sum of every batch so far. "
+                 "Set each `p.grad = None`."),
+                (Uphill,
+                 "You moved uphill: subtract `self.lr * p.grad`, don't add it."),
+                (NoLr, "Scale the step by the learning rate: `self.lr * p.grad`."),
+                (Generator,
+                 "Only the first batch trained: `model.parameters()` is a generator, "
+                 "used up by the first loop over it. Keep `list(params)`."),
+            ],
+            checks=[(_unchanged,
+                     "The weights never changed: `p = p - …` makes a new tensor named "
+                     "p; change the parameter in place, `p -= …`.")],
+            errors=[('leaf Variable', in_place),
+                    ("no attribute 'grad'",
+                     "Clear each parameter's gradient, one by one: "
+                     "`for p in self.params: p.grad = None`.")],
+        ),
+    ]
 
 # %% ../nbs/91_exercises.ipynb #c05860d9
 def _plain_pytorch() -> list[Exercise]:

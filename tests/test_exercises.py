@@ -1,4 +1,5 @@
 "The exercises: every reference solution passes, common mistakes get their own message, and the shipped notebooks run."
+import re
 from pathlib import Path
 import pytest
 from execnb.nbio import read_nb
@@ -31,3 +32,16 @@ def test_shipped_notebook_runs_and_says_not_attempted(path):
     checks = [c for c in nb.cells if c.cell_type == 'code' and c.source.strip().endswith('.check()')]
     said = [''.join(o.get('text', '')) for c in checks for o in c.outputs]
     assert len(said) == len(checks) >= 3 and all(s.startswith('… Not attempted yet') for s in said)
+
+@pytest.mark.parametrize('path', sorted(nbs.glob('0*_exercises.ipynb')), ids=lambda p: p.stem)
+def test_hints_in_notebook_are_the_checkers(path):
+    "Each check is followed by a folded Hint whose text is its Exercise's `hint_text`: one source, no drift."
+    nb, qs = read_nb(path), exercises(path.stem.split('_', 1)[1].removesuffix('_exercises'))
+    cells = nb.cells
+    checks = [i for i, c in enumerate(cells) if c.cell_type == 'code' and c.source.strip().endswith('.check()')]
+    assert [cells[i].source.strip() for i in checks] == [f'q{k}.check()' for k in range(1, len(qs) + 1)]
+    for i, q in zip(checks, qs):
+        hint = re.fullmatch(r'<details><summary>Hint</summary>(.*)</details>', cells[i + 1].source.strip(), re.S)
+        assert hint and hint[1] == q.hint_text, f"{path.name}: the hint under {q.name}'s check"
+    assert not any('.hint()' in c.source for c in cells if c.cell_type == 'code')
+    assert all(c.source.startswith('# ') for c in cells if c.cell_type == 'code' and '.solution()' in c.source)

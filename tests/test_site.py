@@ -63,7 +63,7 @@ def test_page_statically(site, path):
         code = html.unescape(re.sub(r'<[^>]+>', '', body.split('</summary>', 1)[1]))
         assert build.is_test(code.split('\n\n\n')[0].strip()), f"{name}.html folds more than tests: {code[:80]}"
     for answer in re.findall(r'<details class="answer">(.*?)</details>', src, re.DOTALL):
-        assert re.match(r'<summary>Answer</summary>\s*<p>', answer), f"{name}.html: answer {answer[:80]!r}"
+        assert re.match(r'<summary>(Answer|Hint)</summary>\s*<p>', answer), f"{name}.html: answer {answer[:80]!r}"
 
 
 def test_sidebar_lists_lessons_then_appendices(site):
@@ -170,7 +170,7 @@ def test_page_in_the_browser(tab, name):
         d = visit(tab, f"{name}.html", PAGE_JS)
     assert d['math'] == d['mathAtFirstPaint'], f"{name}.html: math moved after first paint"
     assert all(w > 0 for w in d['math']) and (d['katexFont'] or not d['math'])
-    assert set(d['toggles']) <= {'Tests', 'Answer'}, f"{name}.html: toggles named {set(d['toggles'])}"
+    assert set(d['toggles']) <= {'Tests', 'Answer', 'Hint'}, f"{name}.html: toggles named {set(d['toggles'])}"
     assert d['toggle'] in (None, [False, True]), f"{name}.html: a toggle doesn't start closed and open: {d['toggle']}"
     assert d['optional'] in (None, [True, True]), f"{name}.html: optional section not folded, or won't open"
     assert not d['cutOff'], f"{name}.html: code lines over 88 columns, cut off at 1280 px: {d['cutOff'][:3]}"
