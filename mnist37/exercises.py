@@ -564,7 +564,9 @@ def _sgd() -> list[Exercise]:
         Exercise(
             name='mse',
             reference=lambda p, t: ((p.view(-1) - t)**2).mean(),
-            hint_text="Compare shapes first: `preds` is (n, 1) and `targets` is (n,).",
+            hint_text="Compare shapes first: `preds` is (n, 1) and `targets` is (n,). Give "
+                      "them the same shape before subtracting: `squeeze(1)` drops a "
+                      "size-1 axis, `[:, None]` adds one.",
             solution_text="def mse(preds, targets): return "
                           "((preds.view(-1) - targets)**2).mean()",
             run=lambda f: f(preds(), targets()),

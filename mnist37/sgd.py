@@ -7,7 +7,6 @@ __all__ = ['mse', 'sgd_step', 'sgd', 'DivergenceError', 'check_divergence', 'plo
 
 # %% ../nbs/05_sgd.ipynb #c131a829
 import math
-from typing import Any, Callable
 
 import torch
 from torch import Tensor
@@ -63,6 +62,8 @@ def check_divergence(losses:list, # the losses so far, oldest first
     raise DivergenceError(f"{msg}: training diverged; try a smaller lr like {lr/10:g}")
 
 # %% ../nbs/05_sgd.ipynb #6fe71327
+from typing import Any, Callable
+
 def _parabola(w): return (w - 2)**2
 
 def plot_descent(lr:float, # the learning rate
