@@ -15,7 +15,7 @@ nbs = Path(__file__).resolve().parent.parent/'nbs'
 MODELS = {'pixel similarity': ('02_pixel_similarity.ipynb', 'baseline_acc', None),
           'from scratch': ('06_mnist_sgd.ipynb', 'acc_linear', 'epochs_linear'),
           'BasicOptim': ('06_mnist_sgd.ipynb', 'acc_basic_optim', 'epochs_basic_optim'),
-          'Learner': ('06_mnist_sgd.ipynb', 'acc_learner', 'epochs_learner'),
+          'Learner': ('07_plain_pytorch.ipynb', 'acc_learner', 'epochs_learner'),
           'simple net': ('06_mnist_sgd.ipynb', 'acc_net', 'epochs_net')}
 # the book's figure for each model, and after how many epochs (chapter 4)
 BOOK = {'pixel similarity': ('0.9168 / 0.9854', None), 'from scratch': ('0.9696', 20), 'BasicOptim': ('0.9785', 20),

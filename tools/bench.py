@@ -9,8 +9,9 @@ for the values the notebook left in these top-level names (see the README's resu
 
     02_pixel_similarity  baseline_acc                     (accuracy on the valid 3s, on the valid 7s)
     03_broadcasting      speedup                          (the loop-vs-broadcast factor the page states)
-    06_mnist_sgd         acc_linear, acc_basic_optim, acc_learner, acc_net  (validation accuracies)
-                         epochs_linear, epochs_basic_optim, epochs_learner, epochs_net
+    06_mnist_sgd         acc_linear, acc_basic_optim, acc_net  (validation accuracies)
+                         epochs_linear, epochs_basic_optim, epochs_net
+    07_plain_pytorch     acc_learner, epochs_learner           (fastai's Learner)
 
 A name a notebook doesn't leave is reported as missing, not guessed. Then `nbdev_test` runs the whole series in
 parallel, timed from outside, and `import mnist37.all` is timed against `import torch`, each in fresh processes.
@@ -26,8 +27,9 @@ nbs, out_dir = root/'nbs', root/'_bench'
 
 NAMES = {'02_pixel_similarity.ipynb': ['baseline_acc'],
          '03_broadcasting.ipynb': ['speedup'],
-         '06_mnist_sgd.ipynb': ['acc_linear', 'acc_basic_optim', 'acc_learner', 'acc_net',
-                                'epochs_linear', 'epochs_basic_optim', 'epochs_learner', 'epochs_net']}
+         '06_mnist_sgd.ipynb': ['acc_linear', 'acc_basic_optim', 'acc_net',
+                                'epochs_linear', 'epochs_basic_optim', 'epochs_net'],
+         '07_plain_pytorch.ipynb': ['acc_learner', 'epochs_learner']}
 
 # run in the notebook's kernel after its last cell: the values of `names`, as JSON (tensors and numpy become numbers)
 PROBE = '''
