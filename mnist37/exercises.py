@@ -855,9 +855,10 @@ def _train_exercises() -> list[Exercise]:
             name='BasicOptim',
             reference=Optim,
             hint_text="`model.parameters()` can be read only once, so keep a list. "
-                      "A step moves each parameter against its gradient, scaled by "
-                      "`lr`, where autograd isn't recording; clearing sets each "
-                      "`.grad` back to None.",
+                      "In `step`, autograd must not record the update: loop inside "
+                      "`with torch.no_grad():` and change each parameter in place, "
+                      "`p -= …` (`p = p - …` only rebinds the name `p`). Clearing "
+                      "sets each `.grad` back to None.",
             solution_text="class BasicOptim:\n"
                           "    def __init__(self, params, lr):\n"
                           "        self.params, self.lr = list(params), lr\n\n"
