@@ -132,13 +132,13 @@ def train_model(model, # turns a batch into scores
                 valid_dl, # validation batches
                 epochs:int, # passes over `train_dl`
                ):
-    "Train for `epochs`; returns the validation accuracy after each epoch."
-    accs = []
+    "Train for `epochs`; returns each epoch's mean loss and validation accuracy."
+    losses, accs = [], []
     for _ in range(epochs):
         loss = train_epoch(model, train_dl, opt)
         assert math.isfinite(loss), f"training diverged (loss {loss}): try a smaller lr"
-        accs.append(validate_epoch(model, valid_dl))
-    return accs
+        losses.append(loss); accs.append(validate_epoch(model, valid_dl))
+    return losses, accs
 
 # %% ../nbs/06_mnist_sgd.ipynb #6afac555
 def simple_net(n_hidden=30, # the number of features in the hidden layer
