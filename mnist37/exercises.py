@@ -363,9 +363,9 @@ def _gradients() -> list[Exercise]:
         Exercise(
             name='grad_at_3',
             reference=8.0,
-            hint_text="Make x with `requires_grad=True`, compute y, "
+            hint_text="Make x with `torch.tensor(3.).requires_grad_()`, compute y, "
                       "call `y.backward()`, read `x.grad`.",
-            solution_text="x = torch.tensor(3., requires_grad=True)\n"
+            solution_text="x = torch.tensor(3.).requires_grad_()\n"
                           "y = x**2 + 2*x\n"
                           "y.backward()\n"
                           "grad_at_3 = x.grad",
@@ -381,7 +381,7 @@ def _gradients() -> list[Exercise]:
             errors=[
                 ('NoneType',
                  "`x.grad` is None: call `.backward()` on y first, "
-                 "and make x with `requires_grad=True`."),
+                 "and call `x.requires_grad_()` before computing y."),
             ],
         ),
         Exercise(
