@@ -18,8 +18,8 @@ from .broadcasting import is_3
 from .mnist_sgd import mnist_loss, batch_accuracy
 
 # %% auto #0
-__all__ = ['LinearModel', 'fast_loader', 'evaluate', 'Stats', 'fit', 'as_gray', 'ink_on_black', 'crop_to_ink', 'fit_box',
-           'centre_by_mass', 'prepare_digit', 'Verdict', 'classify_digit']
+__all__ = ['LinearModel', 'evaluate', 'Stats', 'fit', 'as_gray', 'ink_on_black', 'crop_to_ink', 'fit_box', 'centre_by_mass',
+           'prepare_digit', 'Verdict', 'classify_digit']
 
 # %% ../nbs/07_plain_pytorch.ipynb #b8fe34dc
 class LinearModel(nn.Module):
@@ -30,17 +30,6 @@ class LinearModel(nn.Module):
         self.bias = nn.Parameter(torch.randn(1))
 
     def forward(self, xb): return xb @ self.weights + self.bias
-
-# %% ../nbs/07_plain_pytorch.ipynb #adbb668a
-def fast_loader(ds:TensorDataset, # the tensors to serve
-                bs:int=256, # the batch size
-                shuffle:bool=False, # a new random order every epoch
-               ) -> DataLoader:
-    "A `DataLoader` over `ds` that cuts each batch in one go: the same batches, faster."
-    def cut(idxs):
-        i = torch.tensor(idxs)
-        return tuple(t.index_select(0, i) for t in ds.tensors)
-    return DataLoader(range(len(ds)), bs, shuffle=shuffle, collate_fn=cut)
 
 # %% ../nbs/07_plain_pytorch.ipynb #1c19f40d
 def evaluate(model:nn.Module, # the model to measure
@@ -78,6 +67,17 @@ def fit(model:nn.Module, # the model to train
             total, n = total + loss.item()*len(yb), n + len(yb)
         history.append(Stats(total/n, *evaluate(model, valid_dl, loss_fn)))
     return history
+
+# %% ../nbs/07_plain_pytorch.ipynb #adbb668a
+def fast_loader(ds:TensorDataset, # the tensors to serve
+                bs:int=256, # the batch size
+                shuffle:bool=False, # a new random order every epoch
+               ) -> DataLoader:
+    "A `DataLoader` over `ds` that cuts each batch in one go: the same batches, faster."
+    def cut(idxs):
+        i = torch.tensor(idxs)
+        return tuple(t.index_select(0, i) for t in ds.tensors)
+    return DataLoader(range(len(ds)), bs, shuffle=shuffle, collate_fn=cut)
 
 # %% ../nbs/07_plain_pytorch.ipynb #a86792bc
 def as_gray(img) -> Tensor:
