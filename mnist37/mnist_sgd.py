@@ -53,6 +53,7 @@ def batch_accuracy(xb:Tensor, # the model's scores for a batch, (n, 1)
                   ):
     "The fraction of the batch on the right side of probability 0.5."
     assert xb.shape == yb.shape, "shape targets like preds: unsqueeze(1)"
+    assert ((yb == 0) | (yb == 1)).all(), "targets must be 1 (a 3) or 0 (a 7)"
     return ((xb.sigmoid() > 0.5) == yb).float().mean()
 
 # %% ../nbs/06_mnist_sgd.ipynb #3ce81771
