@@ -564,9 +564,9 @@ def _sgd() -> list[Exercise]:
         Exercise(
             name='mse',
             reference=lambda p, t: ((p.view(-1) - t)**2).mean(),
-            hint_text="Compare shapes first: `preds` is (n, 1) and `targets` is (n,). Give "
-                      "them the same shape before subtracting: `squeeze(1)` drops a "
-                      "size-1 axis, `[:, None]` adds one.",
+            hint_text="Compare shapes first: `preds` is (n, 1) and `targets` is (n,). "
+                      "Give them the same shape before subtracting: `squeeze(1)` "
+                      "drops a size-1 axis, `[:, None]` adds one.",
             solution_text="def mse(preds, targets): return "
                           "((preds.view(-1) - targets)**2).mean()",
             run=lambda f: f(preds(), targets()),
@@ -715,11 +715,6 @@ def _mnist_loss(p, t):
     return mnist_loss(p, t)
 
 # %% ../nbs/91_exercises.ipynb #6f29180a
-def _loss(predictions, targets):
-    "06's `mnist_loss`, so a check never depends on the learner's own."
-    p = predictions.sigmoid()
-    return torch.where(targets == 1, 1 - p, p).mean()
-
 @cache
 def _epoch_data():
     "MNIST training batches in one shuffled order (bs 256), and the validation set."
@@ -741,12 +736,12 @@ def _trained(train_epoch=None, opt_class=_SGD, lr:float=1.0):
     acc = lambda: ((model(vx) > 0).float() == vy).float().mean().item()
     with torch.no_grad(): before = acc()
     opt = opt_class(model.parameters(), lr)
-    _rebound(train_epoch or _epoch, {'mnist_loss': _loss})(model, batches, opt)
+    _rebound(train_epoch or _epoch, {'mnist_loss': _mnist_loss})(model, batches, opt)
     with torch.no_grad(): return model.weight.detach().clone(), (before, acc())
 
 def _epoch(model, dl, opt):
     for xb, yb in dl:
-        loss = _loss(model(xb), yb)
+        loss = _mnist_loss(model(xb), yb)
         loss.backward()
         opt.step()
         opt.zero_grad()
@@ -754,6 +749,14 @@ def _epoch(model, dl, opt):
 def _learned(got) -> str:
     return (f"one epoch took the validation accuracy from {got[1][0]:.1%} "
             f"to {got[1][1]:.1%}")
+
+def _ends_elsewhere(what:str, advice:str):
+    "A verdict for a loop or optimizer that trains, but not as the lesson's does."
+    def show(got, want):
+        reached = f"the lesson's {what} (which reaches {want[1][1]:.1%})"
+        return f"{_learned(got)}, but the weights end elsewhere than with {reached}: " \
+               + advice
+    return show
 
 _unchanged = lambda r: r[1][0] == r[1][1]
 
@@ -823,9 +826,8 @@ def _train_exercises() -> list[Exercise]:
                           "        opt.zero_grad()",
             run=_trained,
             praise=_learned,
-            show=lambda got, want: _learned(got) + ", but the weights end elsewhere "
-                 f"than with the lesson's loop (which reaches {want[1][1]:.1%}): "
-                 "use `mnist_loss` of the raw scores, and one step per batch",
+            show=_ends_elsewhere('loop', "use `mnist_loss` of the raw scores, and one "
+                                         "step per batch"),
             mistakes=[
                 (no_zero,
                  "You never cleared the gradients: `backward()` adds to `.grad`, so "
@@ -869,9 +871,8 @@ def _train_exercises() -> list[Exercise]:
                           "        for p in self.params: p.grad = None",
             run=lambda cls: _trained(opt_class=cls, lr=0.5),
             praise=_learned,
-            show=lambda got, want: _learned(got) + ", but the weights end elsewhere "
-                 f"than with the lesson's optimizer (which reaches {want[1][1]:.1%}): "
-                 "move each parameter by exactly `lr` times its gradient",
+            show=_ends_elsewhere('optimizer', "move each parameter by exactly `lr` "
+                                              "times its gradient"),
             mistakes=[
                 (NoZero,
                  "`zero_grad` left the gradients there: `backward()` adds to "
@@ -885,8 +886,8 @@ def _train_exercises() -> list[Exercise]:
                  "used up by the first loop over it. Keep `list(params)`."),
             ],
             checks=[(_unchanged,
-                     "The weights never changed: `p = p - …` makes a new tensor named "
-                     "p; change the parameter in place, `p -= …`.")],
+                     "The weights never changed: `p = p - …` makes a new tensor "
+                     "named p; change the parameter in place, `p -= …`.")],
             errors=[('leaf Variable', in_place),
                     ("no attribute 'grad'",
                      "Clear each parameter's gradient, one by one: "
