@@ -29,6 +29,13 @@ def plot_function(f, # an elementwise function of a tensor, such as torch.sin
     ax.grid(alpha=0.3)
     return ax
 
+# %% ../nbs/04_gradients.ipynb #c052
+def _scalar(y, what='f(x)'):
+    "`y` as a single-number tensor (kept for `mnist37.sgd`, which imports it)."
+    assert isinstance(y, Tensor), f"{what} returned a {type(y).__name__}, not a tensor"
+    assert y.numel() == 1, f"{what} returned a tensor of shape {tuple(y.shape)}"
+    return y.reshape(())
+
 # %% ../nbs/04_gradients.ipynb #c019
 def numeric_grad(f, # a function of a tensor that returns one number
                  x:Tensor, # the point at which to estimate the gradient
@@ -59,10 +66,3 @@ def grad_check(f, # a function of a tensor that returns one number
     num = numeric_grad(f, x.detach())
     assert torch.allclose(x.grad, num, rtol, atol), f"autograd {x.grad}, numeric {num}"
     return (x.grad - num).abs().max().item()
-
-# %% ../nbs/04_gradients.ipynb #c052
-def _scalar(y, what='f(x)'):
-    "`y` as a single-number tensor (kept for `mnist37.sgd`, which imports it)."
-    assert isinstance(y, Tensor), f"{what} returned a {type(y).__name__}, not a tensor"
-    assert y.numel() == 1, f"{what} returned a tensor of shape {tuple(y.shape)}"
-    return y.reshape(())

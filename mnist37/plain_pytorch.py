@@ -18,8 +18,8 @@ from .broadcasting import is_3
 from .mnist_sgd import mnist_loss, batch_accuracy
 
 # %% auto #0
-__all__ = ['LinearModel', 'evaluate', 'Stats', 'fit', 'as_gray', 'ink_on_black', 'crop_to_ink', 'fit_box', 'centre_by_mass',
-           'prepare_digit', 'Verdict', 'classify_digit']
+__all__ = ['LinearModel', 'evaluate', 'Stats', 'fit', 'fast_loader', 'as_gray', 'ink_on_black', 'crop_to_ink', 'fit_box',
+           'centre_by_mass', 'prepare_digit', 'Verdict', 'classify_digit']
 
 # %% ../nbs/07_plain_pytorch.ipynb #b8fe34dc
 class LinearModel(nn.Module):
