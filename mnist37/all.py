@@ -6,3 +6,5 @@ from .broadcasting import *
 from .gradients import *
 from .sgd import *
 from .mnist_sgd import *
+from .plain_pytorch import *
+from .your_digit import *
