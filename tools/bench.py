@@ -45,7 +45,7 @@ print(__import__('json').dumps({k: _bench_plain(globals()[k]) for k in NAMES if 
 
 
 def notebooks() -> list[Path]:
-    "The series in reading order: 00 to 06, then the home page."
+    "The series in reading order: lessons (each with its exercises), appendices, then the home page."
     return sorted((p for p in nbs.glob('*.ipynb') if not p.name.startswith(('_', '.'))),
                   key=lambda p: (p.name == 'index.ipynb', p.name))
 
