@@ -973,10 +973,235 @@ def _plain_pytorch() -> list[Exercise]:
         ),
     ]
 
+# %% ../nbs/91_exercises.ipynb #b7e3d912
+def _reloaded(f):
+    ("What `save_and_reload` does to a seeded simple net: what it returns, that "
+     "model's outputs on real digits, whether the file was written, and whether "
+     "the model shares the original's tensors.")
+    import tempfile
+    from pathlib import Path
+    from torch import nn
+    with torch.random.fork_rng(devices=[]):  # leave the learner's random state alone
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Linear(28*28, 30), nn.ReLU(), nn.Linear(30, 1))
+        torch.manual_seed(1)  # so a fresh net starts the same in every answer
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder)/'simple_net.pt'
+            got = f(net, path)
+            saved = path.exists()
+    if not isinstance(got, nn.Module): return type(got).__name__, None, saved, False
+    with torch.no_grad(): out = got(_mnist().valid_3s[:8].view(-1, 784))
+    ptrs = {p.data_ptr() for p in net.parameters()}
+    return 'model', out, saved, any(p.data_ptr() in ptrs for p in got.parameters())
+
+def _digits() -> list[Tensor]:
+    "Three validation digits, 28×28, as MNIST stores them."
+    m = _mnist()
+    return [m.valid_3s[0], m.valid_7s[0], m.valid_3s[1]]
+
+def _crops(f) -> list[Tensor]:
+    "What `crop_to_ink` gives on three real digits, and on one with `level=0.5`."
+    return [f(t) for t in _digits()] + [f(_digits()[2], 0.5)]
+
+def _centres(f) -> list[tuple]:
+    "`f`'s (row, column) centre of three real digits cropped to their ink, as floats."
+    from mnist37.your_digit import crop_to_ink
+    return [tuple(float(v) for v in f(crop_to_ink(t))) for t in _digits()]
+
+def _show_crops(got, want) -> str:
+    "Which crop is wrong, and how, without giving the answer away."
+    i = next(i for i, (g, w) in enumerate(zip(got, want)) if not same(g, w))
+    on = 'with `level=0.5`' if i == 3 else f'on digit {i + 1}'
+    return f"{on}, {_show(got[i], want[i])}"
+
+# %% ../nbs/91_exercises.ipynb #5d0a7c1e
+def _your_digit() -> list[Exercise]:
+    from torch import nn
+    from mnist37.your_digit import crop_to_ink
+    simple_net = lambda: nn.Sequential(nn.Linear(28*28, 30), nn.ReLU(),
+                                       nn.Linear(30, 1))
+    def reload(net, path):
+        torch.save(net.state_dict(), path)
+        fresh = simple_net()
+        fresh.load_state_dict(torch.load(path))
+        return fresh
+    def assigned(net, path):
+        torch.save(net.state_dict(), path)
+        fresh = simple_net()
+        fresh.state_dict = torch.load(path)
+        return fresh
+    def the_dict(net, path):
+        torch.save(net.state_dict(), path)
+        return torch.load(path)
+    def no_file(net, path):
+        fresh = simple_net()
+        fresh.load_state_dict(net.state_dict())
+        return fresh
+    def same_net(net, path):
+        torch.save(net.state_dict(), path)
+        net.load_state_dict(torch.load(path))
+        return net
+    def ink(t, level=0.1):
+        return torch.nonzero(t > level, as_tuple=True)
+    def crop(t, level=0.1, end=1):
+        rows, cols = ink(t, level)
+        return t[rows.min():rows.max()+end, cols.min():cols.max()+end]
+    def rows_only(t, level=0.1):
+        rows, cols = ink(t, level)
+        return t[rows.min():rows.max()+1]
+    def swapped(t, level=0.1):
+        rows, cols = ink(t, level)
+        return t[cols.min():cols.max()+1, rows.min():rows.max()+1]
+    def centre(t, start=0, divide=True):
+        (h, w), total = t.shape, t.sum() if divide else 1
+        return (t.sum(1) @ torch.arange(start, h + start).float() / total,
+                t.sum(0) @ torch.arange(start, w + start).float() / total)
+    def unweighted(t, level=0.0):
+        rows, cols = ink(t, level)
+        return rows.float().mean(), cols.float().mean()
+    counted = ("You averaged the positions of the inked pixels, each counted once: "
+               "weight each position by how much ink is there, so a faint pixel "
+               "counts less than a dark one.")
+    two = "Return two numbers, the row and the column: `return row, col`."
+    return [
+        Exercise(
+            name='save_and_reload',
+            reference=reload,
+            hint_text="Save the net's `state_dict()`, not the net. A fresh "
+                      "`nn.Sequential` of the same shape starts with random weights; "
+                      "`load_state_dict` copies the tensors the file holds into it.",
+            solution_text="def save_and_reload(net, path):\n"
+                          "    torch.save(net.state_dict(), path)\n"
+                          "    fresh = nn.Sequential(nn.Linear(28*28, 30), nn.ReLU(),\n"
+                          "                          nn.Linear(30, 1))\n"
+                          "    fresh.load_state_dict(torch.load(path))\n"
+                          "    return fresh",
+            run=_reloaded,
+            show=lambda got, want: "your net does not give the original's outputs",
+            praise=lambda got: "the fresh net, loaded from the file, gives the "
+                               "original's outputs",
+            mistakes=[
+                (assigned,
+                 "Your fresh net still has its random starting weights: nothing was "
+                 "copied into it. Assigning to `fresh.state_dict` only hides the "
+                 "method; call `fresh.load_state_dict(torch.load(path))`."),
+                (the_dict,
+                 "You returned the saved dictionary of tensors, not a model: copy it "
+                 "into a fresh net with `load_state_dict`, and return the net."),
+                (no_file,
+                 "The right weights, but nothing was written to `path`: save them "
+                 "with `torch.save(net.state_dict(), path)` and load them from the "
+                 "file, so they outlive this notebook."),
+                (same_net,
+                 "You returned the original net, not a fresh copy: build a new "
+                 "`nn.Sequential` of the same shape and load the weights into it."),
+            ],
+            checks=[
+                (lambda r: r[1] is None,
+                 "Your function returned no model: end with `return fresh`, the new "
+                 "net with the saved weights loaded into it."),
+                (lambda r: r[3],
+                 "Your net shares its tensors with the original, so it is no copy: "
+                 "build a new `nn.Sequential` and load the saved weights into it."),
+            ],
+            errors=[
+                ('Weights only load failed',
+                 "`torch.load` refused the file: you saved the whole model object. "
+                 "Save its parameters, `torch.save(net.state_dict(), path)`."),
+                ('Error(s) in loading state_dict',
+                 "The fresh net's shape differs from the saved one: build it exactly "
+                 "as `nn.Sequential(nn.Linear(28*28, 30), nn.ReLU(), "
+                 "nn.Linear(30, 1))`."),
+            ],
+        ),
+        Exercise(
+            name='crop_to_ink',
+            reference=crop_to_ink,
+            hint_text="`torch.nonzero(t > level, as_tuple=True)` gives the row and "
+                      "the column of every pixel brighter than `level`. Keep the rows "
+                      "from the smallest of them to the largest, and the same for "
+                      "columns; remember where a slice stops.",
+            solution_text="def crop_to_ink(t, level=0.1):\n"
+                          "    rows, cols = torch.nonzero(t > level, as_tuple=True)\n"
+                          "    return t[rows.min():rows.max()+1, "
+                          "cols.min():cols.max()+1]",
+            run=_crops,
+            show=_show_crops,
+            mistakes=[
+                (lambda t, level=0.1: crop(t, level, end=0),
+                 "Your crop loses the last row and the last column of ink: a slice "
+                 "stops before its end, so go up to `rows.max()+1`."),
+                (rows_only,
+                 "You cropped the rows only: crop the columns too, "
+                 "`t[r0:r1+1, c0:c1+1]`."),
+                (swapped,
+                 "You sliced the rows with the columns' range and the columns with "
+                 "the rows': the first index of `t` picks rows."),
+                (lambda t, level=0.1: crop(t, 0.0),
+                 "You kept every pixel with any ink at all: keep those brighter "
+                 "than `level`, `t > level`."),
+            ],
+            errors=[
+                ('positional argument',
+                 "Keep the `level` argument, `def crop_to_ink(t, level=0.1)`: the "
+                 "check also calls it with `level=0.5`."),
+                ('too many values to unpack',
+                 "`torch.nonzero(m)` gives one (row, column) pair per pixel; "
+                 "`as_tuple=True` gives all the rows and all the columns apart."),
+            ],
+        ),
+        Exercise(
+            name='centre_of_mass',
+            reference=centre,
+            hint_text="Each row's total ink is `t.sum(1)`. Multiply each by its row "
+                      "number and add them up (a matrix product with "
+                      "`torch.arange(h).float()` does both), then divide by all the "
+                      "ink. The same for columns, with `t.sum(0)`.",
+            solution_text="def centre_of_mass(t):\n"
+                          "    h, w = t.shape\n"
+                          "    row = t.sum(1) @ torch.arange(h).float() / t.sum()\n"
+                          "    col = t.sum(0) @ torch.arange(w).float() / t.sum()\n"
+                          "    return row, col",
+            run=_centres,
+            show=lambda got, want: "your (row, column) centres of the three digits "
+                                   "are " + ", ".join("(" + ", ".join(f"{v:.2f}"
+                                                      for v in c) + ")" for c in got),
+            mistakes=[
+                (lambda t: centre(t)[::-1],
+                 "You gave (column, row): the row, down the image, comes first, "
+                 "from `t.sum(1)`, each row's total."),
+                (unweighted, counted),
+                (lambda t: unweighted(t, 0.5), counted),
+                (lambda t: centre(t, divide=False),
+                 "Your centre lies far outside the image: the weighted sum must be "
+                 "divided by the total ink, `t.sum()`."),
+                (lambda t: ((t.shape[0] - 1)/2, (t.shape[1] - 1)/2),
+                 "That is the middle of the picture, not of its ink: weight each "
+                 "position by the ink there."),
+                (lambda t: centre(t, start=1),
+                 "One too far down and one too far right: rows and columns are "
+                 "numbered from 0, `torch.arange(h)`."),
+            ],
+            checks=[
+                (lambda r: any(abs(v) > 28 for c in r for v in c),
+                 "Your centre lies outside the image: divide the weighted sums by "
+                 "the total ink, `t.sum()`."),
+            ],
+            errors=[
+                ('same dtype',
+                 "`torch.arange(h)` counts in whole numbers and `t` holds floats: "
+                 "use `torch.arange(h).float()`."),
+                ('iteration over a 0-d tensor', two),
+                ('not iterable', two),
+            ],
+        ),
+    ]
+
 # %% ../nbs/91_exercises.ipynb #24bb89e1
 LESSONS = {'pixels': _pixels, 'pixel_similarity': _pixel_similarity,
            'broadcasting': _broadcasting, 'gradients': _gradients, 'sgd': _sgd,
-           'mnist_sgd': _mnist_sgd, 'plain_pytorch': _plain_pytorch}
+           'mnist_sgd': _mnist_sgd, 'plain_pytorch': _plain_pytorch,
+           'your_digit': _your_digit}
 
 def exercises(lesson:str # a lesson's stem, e.g. 'broadcasting'
              ) -> list[Exercise]:
