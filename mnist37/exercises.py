@@ -981,9 +981,10 @@ def _reloaded(f):
     import tempfile
     from pathlib import Path
     from torch import nn
+    from mnist37.mnist_sgd import simple_net
     with torch.random.fork_rng(devices=[]):  # leave the learner's random state alone
         torch.manual_seed(0)
-        net = nn.Sequential(nn.Linear(28*28, 30), nn.ReLU(), nn.Linear(30, 1))
+        net = simple_net()
         torch.manual_seed(1)  # so a fresh net starts the same in every answer
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder)/'simple_net.pt'
@@ -1016,10 +1017,8 @@ def _show_crops(got, want) -> str:
 
 # %% ../nbs/91_exercises.ipynb #5d0a7c1e
 def _your_digit() -> list[Exercise]:
-    from torch import nn
+    from mnist37.mnist_sgd import simple_net
     from mnist37.your_digit import crop_to_ink
-    simple_net = lambda: nn.Sequential(nn.Linear(28*28, 30), nn.ReLU(),
-                                       nn.Linear(30, 1))
     def reload(net, path):
         torch.save(net.state_dict(), path)
         fresh = simple_net()
